@@ -1,0 +1,117 @@
+"""Turn sources into a new index generation: read, validate, write, switch, report."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm import tqdm
+
+from searchsvc.articles import Article
+from searchsvc.sources import Problem, Record, read_sources
+from searchsvc.store import IndexStore, article_fields
+
+WRITER_MEMORY_MB = 256
+
+
+@dataclass
+class ReindexReport:
+    indexed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    generation: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rate(self) -> float:
+        return self.indexed / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        return (
+            f"indexed {self.indexed} articles, skipped {self.skipped}, "
+            f"{self.seconds:.1f} s, {self.rate:,.0f} articles/s"
+            + (f", generation {self.generation}" if self.generation else "")
+        )
+
+
+class NothingIndexedError(RuntimeError):
+    """No valid article was found: the live generation is left as it was."""
+
+    def __init__(self, report: ReindexReport) -> None:
+        super().__init__("no valid article found in the sources; the live index is unchanged")
+        self.report = report
+
+
+def _worker_processes() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def _articles_only(records: Iterable[Record], report: ReindexReport) -> Iterator[Article]:
+    """Pass articles through, recording problems as they go by (so the run never stops)."""
+    for record in records:
+        if isinstance(record, Problem):
+            report.skipped += 1
+            report.problems.append(record)
+        else:
+            yield record
+
+
+def index_articles(
+    articles: Iterable[Article],
+    store: IndexStore,
+    progress: bool = False,
+    sources: list[str] | None = None,
+    report: ReindexReport | None = None,
+) -> ReindexReport:
+    """Build a complete new generation from ``articles`` and make it live.
+
+    Later articles with an id already seen replace earlier ones (as an upsert would).
+    Raises :class:`NothingIndexedError` (leaving the live index alone) when there are none.
+    """
+    report = report or ReindexReport()
+    started = time.perf_counter()
+    procs = _worker_processes()
+    bar = tqdm(unit=" articles", disable=None if progress else True, file=sys.stderr, smoothing=0.1)
+    try:
+        with store.new_generation({"sources": sources or []}) as (generation, ix, meta):
+            seen: set[str] = set()
+            repeated: dict[str, Article] = {}
+            writer = ix.writer(procs=procs, limitmb=WRITER_MEMORY_MB, multisegment=procs > 1)
+            try:
+                for article in articles:
+                    if article.id in seen:
+                        repeated[article.id] = article
+                    else:
+                        seen.add(article.id)
+                        writer.add_document(**article_fields(article))
+                    bar.update()
+                if not seen:
+                    raise NothingIndexedError(report)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            if repeated:
+                # The parallel writer cannot replace across its sub-writers: apply the
+                # later versions of repeated ids in one ordinary pass afterwards.
+                with ix.writer(limitmb=WRITER_MEMORY_MB) as fixer:
+                    for article in repeated.values():
+                        fixer.update_document(**article_fields(article))
+            report.indexed = ix.doc_count()
+            report.generation = generation.name
+            meta["articles"] = report.indexed
+    finally:
+        bar.close()
+        report.seconds = time.perf_counter() - started
+    return report
+
+
+def reindex(paths: Iterable[str | Path], store: IndexStore, progress: bool = False) -> ReindexReport:
+    """Read every source and rebuild the index from it (bad records reported and skipped)."""
+    paths = [str(p) for p in paths]
+    report = ReindexReport()
+    return index_articles(_articles_only(read_sources(paths), report), store, progress, paths, report)

@@ -1,0 +1,85 @@
+"""What a search is asked and what it answers: plain data, no Flask, no Whoosh."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import Enum
+
+from searchsvc.articles import Article
+
+
+class Sort(str, Enum):
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+class DateInterval(str, Enum):
+    YEAR = "year"
+    MONTH = "month"
+    DAY = "day"
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    sections: tuple[str, ...] = ()
+    date_from: date | datetime | None = None  # a date means the start of that day (UTC)
+    date_to: date | datetime | None = None  # a date means the whole of that day (UTC)
+    sort: Sort | None = None  # None: relevance with a query, newest without
+    page: int = 1
+    per_page: int = 10
+    date_interval: DateInterval | None = None  # None: chosen from the span of the matches
+
+
+@dataclass(frozen=True)
+class Hit:
+    article: Article  # body left empty: hits carry snippets, not whole bodies
+    score: float
+    title_html: str
+    snippet_html: str
+
+
+@dataclass(frozen=True)
+class SectionCount:
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class DateBucket:
+    key: str
+    start: date
+    end: date  # inclusive
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    total: int
+    page: int
+    per_page: int
+    sort: Sort
+    date_interval: DateInterval
+    took_ms: float
+    hits: list[Hit] = field(default_factory=list)
+    section_facet: list[SectionCount] = field(default_factory=list)
+    date_facet: list[DateBucket] = field(default_factory=list)
+    partial: bool = False
+
+    @property
+    def pages(self) -> int:
+        return -(-self.total // self.per_page)
+
+
+class SearchError(ValueError):
+    """A request the search layer refuses, naming the parameter at fault."""
+
+    def __init__(self, message: str, parameter: str | None = None, code: str = "invalid_parameter") -> None:
+        super().__init__(message)
+        self.message = message
+        self.parameter = parameter
+        self.code = code

@@ -1,0 +1,288 @@
+"""Answering a SearchRequest from the live index generation.
+
+Each thread keeps one open searcher and reuses it across requests. Before a request it
+checks (cheaply) whether the store switched to a new generation or the index changed,
+and only then opens a fresh searcher: ``ix.searcher()``, never ``searcher.refresh()``,
+which returns stale and duplicated documents in this Whoosh version.
+
+The matching document numbers are computed once per request; filters, facet counts,
+date sorting and paging are numpy operations over them, and only the shown page is
+scored, loaded and highlighted.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time as clock, timezone
+from itertools import islice
+import numpy as np
+from whoosh import query as wq
+from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.index import FileIndex
+from whoosh.searching import Searcher
+
+from searchsvc.articles import Article
+from searchsvc.search.facets import MISSING_TICKS, ColumnCache, Columns, DateFacet, SectionFacet, SectionVocabulary, ticks_of
+from searchsvc.search.highlight import Highlighter
+from searchsvc.search.model import (
+    DateInterval,
+    Hit,
+    SearchError,
+    SearchRequest,
+    SearchResult,
+    Sort,
+)
+from searchsvc.search.query import QueryParser, query_words
+from searchsvc.store import Generation, IndexStore, article_from_stored, text_analyzer
+
+MAX_RESULT_WINDOW = 10_000  # deepest hit a request may page to, as in Elasticsearch
+_DOC_CHUNK = 32_768
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    title_boost: float = 2.0
+    max_expansions: int = 200
+    time_budget_s: float = 1.5
+
+
+@dataclass(frozen=True)
+class IndexStatus:
+    generation: str
+    articles: int
+    built_at: str | None
+    sources: list[str]
+
+
+class _View:
+    """One thread's open generation and searcher, with the facet columns for it."""
+
+    def __init__(self, generation: Generation, ix: FileIndex, searcher: Searcher, columns: Columns) -> None:
+        self.generation = generation
+        self.ix = ix
+        self.searcher = searcher
+        self.columns = columns
+        self._live: np.ndarray | None = None
+
+    def live_docs(self) -> np.ndarray:
+        """Every document number not deleted (what an empty query matches)."""
+        if self._live is None:
+            self._live = np.fromiter(self.searcher.reader().all_doc_ids(), dtype=np.int64)
+        return self._live
+
+
+class SearchService:
+    """Thread-safe entry point of the search layer (one per process)."""
+
+    def __init__(self, store: IndexStore, settings: SearchSettings | None = None) -> None:
+        self.store = store
+        self.settings = settings or SearchSettings()
+        self._local = threading.local()
+        self._vocabulary = SectionVocabulary()
+        self._columns = ColumnCache(self._vocabulary)
+        self._section_facet = SectionFacet(self._vocabulary)
+        self._date_facet = DateFacet()
+        self._highlighter = Highlighter(text_analyzer())
+        self._parsers: dict[str, QueryParser] = {}
+
+    # -- the open searcher -------------------------------------------------------------
+
+    def _view(self) -> _View:
+        """This thread's view of the live generation, reopened only when it changed."""
+        view: _View | None = getattr(self._local, "view", None)
+        name = self.store.current_name()
+        if view is not None and view.generation.name == name:
+            if view.searcher.up_to_date():
+                return view
+            view.searcher.close()
+            return self._remember(view.generation, view.ix)
+        generation = self.store.current()  # raises NoIndexError when there is none
+        if view is not None:
+            view.searcher.close()
+        return self._remember(generation, generation.open())
+
+    def _remember(self, generation: Generation, ix: FileIndex) -> _View:
+        searcher = ix.searcher()
+        columns = self._columns.columns(searcher.reader(), str(generation.path))
+        view = _View(generation, ix, searcher, columns)
+        self._local.view = view
+        return view
+
+    def _parser(self, view: _View) -> QueryParser:
+        parser = self._parsers.get(view.generation.name)
+        if parser is None:
+            parser = QueryParser(view.ix.schema, self.settings.title_boost, self.settings.max_expansions)
+            self._parsers = {view.generation.name: parser}
+        return parser
+
+    # -- public API ---------------------------------------------------------------------
+
+    def status(self) -> IndexStatus:
+        view = self._view()
+        meta = view.generation.meta()
+        return IndexStatus(view.generation.name, view.searcher.doc_count(), meta.get("built_at"), meta.get("sources", []))
+
+    def article(self, article_id: str) -> Article | None:
+        view = self._view()
+        stored = view.searcher.document(id=article_id)
+        return article_from_stored(stored) if stored else None
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        deadline = started + self.settings.time_budget_s
+        if request.page * request.per_page > MAX_RESULT_WINDOW:
+            raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
+        date_from, date_to = _time_range(request.date_from, request.date_to)
+        view = self._view()
+        parsed = self._parser(view).parse(request.q, view.searcher.reader())
+        browsing = isinstance(parsed, wq.Every)
+        sort = request.sort or (Sort.NEWEST if browsing else Sort.RELEVANCE)
+
+        matched, partial = self._matching_docs(view, parsed, deadline)
+        codes = view.columns.section_codes[matched]
+        ticks = view.columns.ticks[matched]
+        in_sections = np.isin(codes, self._vocabulary.codes_matching(request.sections)) if request.sections else None
+        in_dates = _within(ticks, date_from, date_to)
+
+        section_facet = self._section_facet.counts(codes if in_dates is None else codes[in_dates], request.sections)
+        facet_ticks = ticks if in_sections is None else ticks[in_sections]
+        interval = request.date_interval or self._date_facet.choose_interval(facet_ticks)
+        date_facet = self._date_facet.buckets(facet_ticks, interval)
+
+        keep = _both(in_sections, in_dates)
+        selected = matched if keep is None else matched[keep]
+        start = (request.page - 1) * request.per_page
+        if sort is Sort.RELEVANCE and not browsing:
+            page_docs, scores, timed_out = self._top_by_relevance(view, parsed, selected, keep is not None, start, request.per_page, deadline)
+            partial = partial or timed_out
+        else:
+            selected_ticks = ticks if keep is None else ticks[keep]
+            page_docs = _page_by_date(selected, selected_ticks, sort, start, request.per_page)
+            scores = self._scores(view, parsed, page_docs) if not browsing else {}
+
+        words = query_words(parsed, view.searcher.reader()) if not browsing else {}
+        hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words) for docnum in page_docs]
+        return SearchResult(
+            query=request.q,
+            total=int(selected.size),
+            page=request.page,
+            per_page=request.per_page,
+            sort=sort,
+            date_interval=interval,
+            took_ms=round((time.perf_counter() - started) * 1000, 2),
+            hits=hits,
+            section_facet=section_facet,
+            date_facet=date_facet,
+            partial=partial,
+        )
+
+    # -- steps ----------------------------------------------------------------------------
+
+    def _matching_docs(self, view: _View, parsed: wq.Query, deadline: float) -> tuple[np.ndarray, bool]:
+        """All matching document numbers, sorted; stops early (partial) past the deadline."""
+        if isinstance(parsed, wq.Every):
+            return view.live_docs(), False
+        docs = view.searcher.docs_for_query(parsed)
+        chunks: list[np.ndarray] = []
+        partial = False
+        for chunk in _chunks(docs):
+            chunks.append(chunk)
+            if time.perf_counter() > deadline:
+                partial = True
+                break
+        # Segments are walked in order and their offsets ascend: already sorted and unique.
+        return (np.concatenate(chunks) if chunks else np.zeros(0, np.int64)), partial
+
+    def _top_by_relevance(
+        self, view: _View, parsed: wq.Query, selected: np.ndarray, filtered: bool,
+        start: int, count: int, deadline: float,
+    ) -> tuple[list[int], dict[int, float], bool]:
+        # Whoosh treats an empty filter as no filter at all: never hand it one.
+        if selected.size == 0 or start >= selected.size:
+            return [], {}, False
+        allow = set(selected.tolist()) if filtered else None
+        collector = view.searcher.collector(limit=start + count, filter=allow)
+        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.perf_counter()), use_alarm=False)
+        timed_out = False
+        try:
+            view.searcher.search_with_collector(parsed, timed)
+        except TimeLimit:
+            timed_out = True
+        results = timed.results()
+        ranked = [(hit.docnum, hit.score) for hit in results[start : start + count]]
+        return [docnum for docnum, _ in ranked], {docnum: float(score or 0.0) for docnum, score in ranked}, timed_out
+
+    def _scores(self, view: _View, parsed: wq.Query, docnums: list[int]) -> dict[int, float]:
+        """Relevance scores of a few documents shown in date order."""
+        if not docnums:
+            return {}
+        results = view.searcher.search(parsed, limit=len(docnums), filter=set(docnums))
+        return {hit.docnum: float(hit.score or 0.0) for hit in results}
+
+    def _hit(self, view: _View, docnum: int, score: float, words: dict[str, set[str]]) -> Hit:
+        stored = view.searcher.stored_fields(docnum)
+        article = article_from_stored(stored, with_body=False)
+        return Hit(
+            article=article,
+            score=score,
+            title_html=self._highlighter.title(article.title, words.get("title", set())),
+            snippet_html=self._highlighter.snippet(stored["body"], words.get("body", set())),
+        )
+
+
+def _chunks(docs: Iterator[int]) -> Iterator[np.ndarray]:
+    while True:
+        chunk = np.fromiter(islice(docs, _DOC_CHUNK), dtype=np.int64)
+        if chunk.size == 0:
+            return
+        yield chunk
+
+
+def _time_range(date_from: date | datetime | None, date_to: date | datetime | None) -> tuple[int | None, int | None]:
+    """Inclusive bounds in column ticks; a plain date covers that whole day (UTC)."""
+    low = _moment(date_from, clock.min) if date_from is not None else None
+    high = _moment(date_to, clock.max) if date_to is not None else None
+    if low is not None and high is not None and low > high:
+        raise SearchError("date_from is after date_to.", "date_from")
+    return (ticks_of(low) if low else None, ticks_of(high) if high else None)
+
+
+def _moment(value: date | datetime, day_time: clock) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return datetime.combine(value, day_time, tzinfo=timezone.utc)
+
+
+def _within(ticks: np.ndarray, low: int | None, high: int | None) -> np.ndarray | None:
+    if low is None and high is None:
+        return None
+    mask = ticks != MISSING_TICKS
+    if low is not None:
+        mask &= ticks >= low
+    if high is not None:
+        mask &= ticks <= high
+    return mask
+
+
+def _both(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray | None:
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return first & second
+
+
+def _page_by_date(docs: np.ndarray, ticks: np.ndarray, sort: Sort, start: int, count: int) -> list[int]:
+    """One page of documents by date (undated last), ties in index order."""
+    if start >= docs.size:
+        return []
+    if sort is Sort.OLDEST:
+        keys = np.where(ticks == MISSING_TICKS, np.iinfo(np.int64).max, ticks)
+    else:
+        keys = np.where(ticks == MISSING_TICKS, np.iinfo(np.int64).max, -ticks)
+    order = np.argsort(keys, kind="stable")[start : start + count]
+    return docs[order].tolist()
+
