@@ -32,8 +32,9 @@ MAX_BODY_CHARS = 500_000
 MAX_SHORT_CHARS = 2_000
 MAX_LIST_ITEMS = 100
 
-# C0/C1 control characters except tab, newline and carriage return.
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# C0/C1 control characters except tab, newline and carriage return, and lone surrogates
+# (JSON can spell them as "\ud800"; they cannot be encoded as UTF-8).
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def clean_text(value: str) -> str:
@@ -103,7 +104,8 @@ class FlexibleDateTime(fields.Field):
 
 
 def _text(max_chars: int, **kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(max=max_chars), **kwargs)
+    extra = kwargs.pop("validate", None)
+    return fields.String(validate=[validate.Length(max=max_chars), *([extra] if extra else [])], **kwargs)
 
 
 def _text_list() -> fields.List:
@@ -128,8 +130,8 @@ class ArticleSchema(Schema):
 
     id = _text(200, load_default=None, allow_none=True, validate=validate.Regexp(r"^[^\s/?#]+$", error="must not contain whitespace, '/', '?' or '#'."))
     url = _text(MAX_SHORT_CHARS, load_default=None, allow_none=True)
-    title = _text(MAX_TITLE_CHARS, required=True, validate=validate.Length(min=1, max=MAX_TITLE_CHARS))
-    body = _text(MAX_BODY_CHARS, required=True, validate=validate.Length(min=1, max=MAX_BODY_CHARS))
+    title = _text(MAX_TITLE_CHARS, required=True, validate=validate.Length(min=1))
+    body = _text(MAX_BODY_CHARS, required=True, validate=validate.Length(min=1))
     summary = _text(MAX_SHORT_CHARS * 5, load_default=None, allow_none=True)
     section = _text(200, load_default=None, allow_none=True)
     published = FlexibleDateTime(load_default=None, allow_none=True)
