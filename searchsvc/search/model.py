@@ -57,6 +57,12 @@ class DateBucket:
 
 
 @dataclass(frozen=True)
+class Facets:
+    section: list[SectionCount]
+    date: list[DateBucket]
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     total: int
@@ -69,6 +75,10 @@ class SearchResult:
     section_facet: list[SectionCount] = field(default_factory=list)
     date_facet: list[DateBucket] = field(default_factory=list)
     partial: bool = False
+
+    @property
+    def facets(self) -> Facets:
+        return Facets(self.section_facet, self.date_facet)
 
     @property
     def pages(self) -> int:

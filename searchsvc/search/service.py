@@ -20,7 +20,7 @@ from datetime import date, datetime, time as clock, timezone
 from itertools import islice
 import numpy as np
 from whoosh import query as wq
-from whoosh.collectors import TimeLimit, TimeLimitCollector
+from whoosh.collectors import TopCollector, WrappingCollector
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
@@ -204,16 +204,10 @@ class SearchService:
         if selected.size == 0 or start >= selected.size:
             return [], {}, False
         allow = set(selected.tolist()) if filtered else None
-        collector = view.searcher.collector(limit=start + count, filter=allow)
-        timed = TimeLimitCollector(collector, timelimit=max(0.05, deadline - time.perf_counter()), use_alarm=False)
-        timed_out = False
-        try:
-            view.searcher.search_with_collector(parsed, timed)
-        except TimeLimit:
-            timed_out = True
-        results = timed.results()
-        ranked = [(hit.docnum, hit.score) for hit in results[start : start + count]]
-        return [docnum for docnum, _ in ranked], {docnum: float(score or 0.0) for docnum, score in ranked}, timed_out
+        collector = _BudgetCollector(TopCollector(start + count), allow, deadline)
+        view.searcher.search_with_collector(parsed, collector)
+        ranked = [(hit.docnum, hit.score) for hit in collector.results()[start : start + count]]
+        return [docnum for docnum, _ in ranked], {docnum: float(score or 0.0) for docnum, score in ranked}, collector.timed_out
 
     def _scores(self, view: _View, parsed: wq.Query, docnums: list[int]) -> dict[int, float]:
         """Relevance scores of a few documents shown in date order."""
@@ -231,6 +225,30 @@ class SearchService:
             title_html=self._highlighter.title(article.title, words.get("title", set())),
             snippet_html=self._highlighter.snippet(stored["body"], words.get("body", set())),
         )
+
+
+class _BudgetCollector(WrappingCollector):
+    """Keeps only allowed documents and stops at the deadline.
+
+    Whoosh's FilterCollector and TimeLimitCollector do not compose (the time limit's loop
+    calls the child directly, so the filter is bypassed), and the latter starts a thread
+    per search; this does both jobs in one loop.
+    """
+
+    def __init__(self, child: TopCollector, allow: set[int] | None, deadline: float) -> None:
+        self.child = child
+        self.allow = allow
+        self.deadline = deadline
+        self.timed_out = False
+
+    def collect_matches(self) -> None:
+        child, allow, offset = self.child, self.allow, self.child.offset
+        for seen, sub_docnum in enumerate(child.matches()):
+            if allow is None or offset + sub_docnum in allow:
+                child.collect(sub_docnum)
+            if seen % 512 == 511 and time.perf_counter() > self.deadline:
+                self.timed_out = True
+                return
 
 
 def _chunks(docs: Iterator[int]) -> Iterator[np.ndarray]:

@@ -1,0 +1,23 @@
+"""searchsvc: full-text search for news publishers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """The Flask app factory: settings from the environment, overridden by ``config``."""
+    from searchsvc import api, cli, config as settings, widget
+
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.from_mapping(settings.from_env())
+    if config:
+        app.config.from_mapping(config)
+    api.init_app(app)
+    widget.init_app(app)
+    cli.init_app(app)
+    return app

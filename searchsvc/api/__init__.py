@@ -1,0 +1,56 @@
+"""The HTTP API: flask-smorest blueprints over the search layer, and nothing more.
+
+Parameters are parsed once (marshmallow via webargs), turned into a SearchRequest,
+answered by the search layer and dumped once by the response schema.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_cors import CORS
+from flask_smorest import Api
+
+from searchsvc.api import docs, errors, health, search
+from searchsvc.api.schemas import ErrorSchema
+from searchsvc.search import SearchService, SearchSettings
+from searchsvc.store import IndexStore
+
+EXTENSION = "searchsvc.search"
+# Read endpoints other sites may call from the browser; writes never get CORS headers.
+READ_ROUTES = r"^/(api/search|api/suggest|api/articles/[^/]+(/related)?|widget\.js)$"
+
+
+class SearchApi(Api):
+    """flask-smorest's Api with our error envelope instead of its default payload."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
+        return errors.http_error(error)
+
+
+def search_service() -> SearchService:
+    """The process's search service (opened lazily, so after gunicorn forks)."""
+    return current_app.extensions[EXTENSION]
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("API_TITLE", "searchsvc")
+    app.config.setdefault("API_VERSION", "1")
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.extensions[EXTENSION] = SearchService(
+        IndexStore(app.config["INDEX_DIR"]),
+        SearchSettings(
+            title_boost=app.config["TITLE_BOOST"],
+            max_expansions=app.config["MAX_EXPANSIONS"],
+            time_budget_s=app.config["TIME_BUDGET"],
+        ),
+    )
+    api = SearchApi(app)
+    docs.init_app(app, api)
+    for blueprint in (search.blp, health.blp):
+        api.register_blueprint(blueprint)
+    errors.init_app(app)
+    CORS(app, resources={READ_ROUTES: {"origins": app.config["CORS_ORIGINS"], "methods": ["GET", "HEAD", "OPTIONS"]}})

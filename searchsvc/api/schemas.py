@@ -1,0 +1,134 @@
+"""Request and response schemas of the public API: the contract OpenAPI describes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+from searchsvc.articles import parse_datetime
+from searchsvc.search import DateInterval, Sort
+from searchsvc.search.query import MAX_QUERY_CHARS
+
+MAX_PER_PAGE = 100
+
+
+class DateOrDateTime(fields.Field):
+    """``YYYY-MM-DD`` (a whole day) or an ISO 8601 datetime (naive means UTC)."""
+
+    default_error_messages = {"invalid": "Not a valid date (YYYY-MM-DD) or ISO 8601 datetime."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date | datetime:
+        text = str(value).strip()
+        try:
+            if len(text) == 10:
+                return date.fromisoformat(text)
+            if "T" not in text and " " not in text:
+                raise ValueError(text)
+            return parse_datetime(text)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+
+
+class SearchArgs(Schema):
+    q = fields.String(
+        load_default="",
+        validate=validate.Length(max=MAX_QUERY_CHARS),
+        metadata={"description": 'Query: words (all required), "phrases", AND/OR/NOT, -word, title:word, prefix*. Empty or * browses everything.'},
+    )
+    section = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Only these sections (repeat the parameter for several; they are OR-ed; case-insensitive)."},
+    )
+    date_from = DateOrDateTime(load_default=None, metadata={"description": "Inclusive lower bound: a date or an ISO datetime."})
+    date_to = DateOrDateTime(load_default=None, metadata={"description": "Inclusive upper bound: a date (the whole day) or an ISO datetime."})
+    sort = fields.Enum(Sort, by_value=True, load_default=None, metadata={"description": "Default: relevance with a query, newest without."})
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000), metadata={"description": "Page number, from 1."})
+    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    date_interval = fields.Enum(
+        DateInterval, by_value=True, load_default=None,
+        metadata={"description": "Bucket size of the date facet; default chosen so there are at most about 24 buckets."},
+    )
+
+
+class ArticleSummary(Schema):
+    """An article without its body, as hits and related lists carry it."""
+
+    id = fields.String(required=True)
+    url = fields.String(allow_none=True)
+    title = fields.String(required=True)
+    summary = fields.String(allow_none=True)
+    section = fields.String(required=True)
+    published = fields.DateTime(allow_none=True, format="iso")
+    authors = fields.List(fields.String())
+    tags = fields.List(fields.String())
+
+
+class ArticleFull(ArticleSummary):
+    body = fields.String(required=True)
+
+
+class HitSchema(Schema):
+    id = fields.String(attribute="article.id", required=True)
+    url = fields.String(attribute="article.url", allow_none=True)
+    title = fields.String(attribute="article.title", required=True)
+    summary = fields.String(attribute="article.summary", allow_none=True)
+    section = fields.String(attribute="article.section", required=True)
+    published = fields.DateTime(attribute="article.published", allow_none=True, format="iso")
+    authors = fields.List(fields.String(), attribute="article.authors")
+    tags = fields.List(fields.String(), attribute="article.tags")
+    score = fields.Float(required=True, metadata={"description": "Relevance score (0 when browsing without a query)."})
+    title_html = fields.String(required=True, metadata={"description": "The title, HTML-escaped, query words in <mark>."})
+    snippet_html = fields.String(required=True, metadata={"description": "Up to three body fragments with the query words, HTML-escaped, words in <mark>."})
+
+
+class SectionCountSchema(Schema):
+    value = fields.String(required=True)
+    count = fields.Integer(required=True)
+    selected = fields.Boolean(required=True)
+
+
+class DateBucketSchema(Schema):
+    key = fields.String(required=True, metadata={"description": "2025, 2025-04 or 2025-04-17"})
+    from_ = fields.Date(attribute="start", data_key="from", required=True)
+    to = fields.Date(attribute="end", required=True, metadata={"description": "Inclusive last day of the bucket."})
+    count = fields.Integer(required=True)
+
+
+class FacetsSchema(Schema):
+    section = fields.List(fields.Nested(SectionCountSchema), metadata={"description": "Counts ignore the section filter (multi-select)."})
+    date = fields.List(fields.Nested(DateBucketSchema), metadata={"description": "Counts ignore date_from/date_to; non-empty buckets in date order."})
+
+
+class SearchResponse(Schema):
+    query = fields.String(required=True)
+    total = fields.Integer(required=True)
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+    took_ms = fields.Float(required=True)
+    sort = fields.Enum(Sort, by_value=True, required=True)
+    date_interval = fields.Enum(DateInterval, by_value=True, required=True)
+    partial = fields.Boolean(required=True, metadata={"description": "True when the time budget ran out and counts cover only part of the matches."})
+    hits = fields.List(fields.Nested(HitSchema), required=True)
+    facets = fields.Nested(FacetsSchema, required=True)
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True, metadata={"description": "ok, or no_index before the first reindex"})
+    articles = fields.Integer(required=True)
+    generation = fields.String(allow_none=True)
+    built_at = fields.String(allow_none=True)
+    sources = fields.List(fields.String())
+
+
+class ErrorSchema(Schema):
+    """The one envelope of every error response."""
+
+    status = fields.Integer(required=True)
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    parameter = fields.String(allow_none=True)

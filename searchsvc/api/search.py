@@ -1,0 +1,45 @@
+"""GET /api/search and GET /api/articles/<id>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint, abort
+
+from searchsvc import api
+from searchsvc.api.schemas import ArticleFull, ErrorSchema, SearchArgs, SearchResponse
+from searchsvc.search import SearchRequest, SearchResult
+
+blp = Blueprint("search", __name__, url_prefix="/api", description="Search news articles")
+
+
+@blp.route("/search")
+@blp.arguments(SearchArgs, location="query", as_kwargs=True)
+@blp.response(200, SearchResponse)
+@blp.alt_response(400, schema=ErrorSchema, description="A parameter or the query is invalid")
+@blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
+def search(**args: Any) -> SearchResult:
+    """Full-text search with section and date facets and highlighted snippets."""
+    return api.search_service().search(
+        SearchRequest(
+            q=args["q"],
+            sections=tuple(args["section"]),
+            date_from=args["date_from"],
+            date_to=args["date_to"],
+            sort=args["sort"],
+            page=args["page"],
+            per_page=args["per_page"],
+            date_interval=args["date_interval"],
+        )
+    )
+
+
+@blp.route("/articles/<string:article_id>")
+@blp.response(200, ArticleFull)
+@blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
+def article(article_id: str) -> Any:
+    """One article, body included."""
+    found = api.search_service().article(article_id)
+    if found is None:
+        abort(404, message=f"no article with id {article_id!r}", code="not_found", parameter="article_id")
+    return found

@@ -1,0 +1,82 @@
+"""Command line: ``searchsvc reindex SOURCE...`` and ``searchsvc status``.
+
+The same commands are registered on the Flask app (``flask --app wsgi reindex``), as in
+Flask's tutorial; the library functions they call are ``searchsvc.indexer.reindex`` and
+``SearchService.status``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from searchsvc import config
+from searchsvc.indexer import NothingIndexedError, ReindexReport, reindex
+from searchsvc.store import IndexStore, NoIndexError
+
+MAX_PROBLEMS_SHOWN = 50
+
+index_dir_option = click.option(
+    "--index-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=lambda: str(config.from_env()["INDEX_DIR"]),
+    show_default="$SEARCHSVC_INDEX_DIR or ./index",
+    help="Folder of index generations.",
+)
+
+
+def _print_problems(report: ReindexReport) -> None:
+    for problem in report.problems[:MAX_PROBLEMS_SHOWN]:
+        click.echo(f"skipped {problem}", err=True)
+    if len(report.problems) > MAX_PROBLEMS_SHOWN:
+        click.echo(f"... and {len(report.problems) - MAX_PROBLEMS_SHOWN} more problems", err=True)
+
+
+@click.command("reindex")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
+@index_dir_option
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def reindex_command(sources: tuple[Path, ...], index_dir: Path, progress: bool | None) -> None:
+    """Rebuild the index from SOURCES (.jsonl[.gz], .json, scraped .txt pages, RSS/Atom feeds, folders).
+
+    The new generation is built beside the live one and switched in atomically when complete.
+    """
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    try:
+        report = reindex(sources, IndexStore(index_dir), progress=show_progress)
+    except NothingIndexedError as error:
+        _print_problems(error.report)
+        raise click.ClickException(f"{error} ({error.report.skipped} records skipped)") from error
+    _print_problems(report)
+    click.echo(report.summary())
+
+
+@click.command("status")
+@index_dir_option
+def status_command(index_dir: Path) -> None:
+    """Show the live generation: name, article count, when built and from which sources."""
+    store = IndexStore(index_dir)
+    try:
+        generation = store.current()
+    except NoIndexError as error:
+        raise click.ClickException(str(error)) from error
+    meta = generation.meta()
+    click.echo(json.dumps({"index_dir": str(store.root), "generation": generation.name, **meta}, indent=2))
+
+
+@click.group()
+def main() -> None:
+    """searchsvc: full-text search for news publishers."""
+
+
+main.add_command(reindex_command)
+main.add_command(status_command)
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(reindex_command)
+    app.cli.add_command(status_command)
