@@ -15,8 +15,8 @@ import click
 from flask import Flask
 
 from searchsvc import config
-from searchsvc.indexer import NothingIndexedError, ReindexReport, reindex
-from searchsvc.store import IndexStore, NoIndexError
+from searchsvc.indexer import NothingIndexedError, ReindexReport, reindex, update
+from searchsvc.store import IndexStore, NoIndexError, StoreBusyError
 
 MAX_PROBLEMS_SHOWN = 50
 
@@ -39,18 +39,32 @@ def _print_problems(report: ReindexReport) -> None:
 @click.command("reindex")
 @click.argument("sources", nargs=-1, required=True, type=click.Path(path_type=Path))
 @index_dir_option
+@click.option("--update", "incremental", is_flag=True, help="Upsert into the live index instead of rebuilding it.")
+@click.option("--delete-missing", is_flag=True, help="With --update: delete live articles the sources do not contain.")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-def reindex_command(sources: tuple[Path, ...], index_dir: Path, progress: bool | None) -> None:
+def reindex_command(
+    sources: tuple[Path, ...], index_dir: Path, incremental: bool, delete_missing: bool, progress: bool | None
+) -> None:
     """Rebuild the index from SOURCES (.jsonl[.gz], .json, scraped .txt pages, RSS/Atom feeds, folders).
 
-    The new generation is built beside the live one and switched in atomically when complete.
+    The new generation is built beside the live one while the service keeps answering, and
+    switched in atomically when complete; writes made through the API meanwhile are replayed
+    into it. With --update the articles are upserted into the live generation instead.
     """
+    if delete_missing and not incremental:
+        raise click.UsageError("--delete-missing goes with --update")
     show_progress = sys.stderr.isatty() if progress is None else progress
+    store = IndexStore(index_dir)
     try:
-        report = reindex(sources, IndexStore(index_dir), progress=show_progress)
+        if incremental:
+            report = update(sources, store, delete_missing=delete_missing, progress=show_progress)
+        else:
+            report = reindex(sources, store, progress=show_progress)
     except NothingIndexedError as error:
         _print_problems(error.report)
         raise click.ClickException(f"{error} ({error.report.skipped} records skipped)") from error
+    except (NoIndexError, StoreBusyError) as error:
+        raise click.ClickException(str(error)) from error
     _print_problems(report)
     click.echo(report.summary())
 

@@ -13,9 +13,10 @@ from tqdm import tqdm
 
 from searchsvc.articles import Article
 from searchsvc.sources import Problem, Record, read_sources
-from searchsvc.store import IndexStore, article_fields
+from searchsvc.store import Change, IndexStore, article_fields
 
 WRITER_MEMORY_MB = 256
+UPDATE_BATCH = 500  # articles per commit in update mode: short lock holds, few segments
 
 
 @dataclass
@@ -24,6 +25,7 @@ class ReindexReport:
     skipped: int = 0
     seconds: float = 0.0
     generation: str | None = None
+    deleted: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -32,8 +34,9 @@ class ReindexReport:
 
     def summary(self) -> str:
         return (
-            f"indexed {self.indexed} articles, skipped {self.skipped}, "
-            f"{self.seconds:.1f} s, {self.rate:,.0f} articles/s"
+            f"indexed {self.indexed} articles, skipped {self.skipped}"
+            + (f", deleted {self.deleted}" if self.deleted else "")
+            + f", {self.seconds:.1f} s, {self.rate:,.0f} articles/s"
             + (f", generation {self.generation}" if self.generation else "")
         )
 
@@ -103,7 +106,6 @@ def index_articles(
                         fixer.update_document(**article_fields(article))
             report.indexed = ix.doc_count()
             report.generation = generation.name
-            meta["articles"] = report.indexed
     finally:
         bar.close()
         report.seconds = time.perf_counter() - started
@@ -115,3 +117,38 @@ def reindex(paths: Iterable[str | Path], store: IndexStore, progress: bool = Fal
     paths = [str(p) for p in paths]
     report = ReindexReport()
     return index_articles(_articles_only(read_sources(paths), report), store, progress, paths, report)
+
+
+def update(
+    paths: Iterable[str | Path], store: IndexStore, delete_missing: bool = False, progress: bool = False
+) -> ReindexReport:
+    """Upsert the sources' articles into the live generation, without a rebuild.
+
+    With ``delete_missing``, live articles whose ids the sources do not contain are deleted.
+    Writes go through the store's write lock in batches, so the service keeps answering
+    and API writes interleave.
+    """
+    paths = [str(p) for p in paths]
+    report = ReindexReport(generation=store.current().name)
+    started = time.perf_counter()
+    seen: set[str] = set()
+    batch: list[Change] = []
+    with tqdm(unit=" articles", disable=None if progress else True, file=sys.stderr) as bar:
+        for article in _articles_only(read_sources(paths), report):
+            seen.add(article.id)
+            batch.append(("upsert", article))
+            if len(batch) >= UPDATE_BATCH:
+                store.write(batch, timeout=30)
+                bar.update(len(batch))
+                batch = []
+        if batch:
+            store.write(batch, timeout=30)
+            bar.update(len(batch))
+    report.indexed = len(seen)
+    if delete_missing:
+        gone = [("delete", article_id) for article_id in store.live_ids() if article_id not in seen]
+        for start in range(0, len(gone), UPDATE_BATCH):
+            store.write(gone[start : start + UPDATE_BATCH], timeout=30)
+        report.deleted = len(gone)
+    report.seconds = time.perf_counter() - started
+    return report

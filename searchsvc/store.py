@@ -1,20 +1,29 @@
-"""Where the index lives: the Whoosh schema and the index generations on disk.
+"""Where the index lives: the Whoosh schema, the index generations and how they change.
 
 A store is a folder holding complete index *generations* under ``generations/`` and a
 ``CURRENT`` file naming the live one. A rebuild writes a new generation beside the live
 one (as ``<name>.building``), renames it when complete and then replaces ``CURRENT`` with
 ``os.replace``: readers see either the old generation or the new one, never a half-built
 index, and a killed rebuild leaves the live generation untouched.
+
+Live changes (API writes, ``reindex --update``) go to the live generation under one
+store-wide write lock (a POSIX lock: several gunicorn workers and commands may write, but one
+at a time, and a killed holder releases it) and are appended to a journal. A rebuild
+notes where the journal ended when it started and, holding the write lock, replays what
+came after into the new generation just before switching, so no write is lost by a switch.
 """
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -27,9 +36,12 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.index import FileIndex
 
-from searchsvc.articles import Article
+from searchsvc.articles import Article, load_article
 
 CURRENT_FILE = "CURRENT"
+JOURNAL_FILE = "journal.jsonl"
+WRITE_LOCK_FILE = "write.lock"
+REBUILD_LOCK_FILE = "rebuild.lock"
 GENERATIONS_DIR = "generations"
 BUILDING_SUFFIX = ".building"
 META_FILE = "generation.json"
@@ -121,6 +133,67 @@ class NoIndexError(RuntimeError):
     """Raised when a store has no live generation yet."""
 
 
+class StoreBusyError(RuntimeError):
+    """The store's lock could not be had in time (another writer or rebuild holds it)."""
+
+
+_THREAD_LOCKS: dict[Path, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def _exclusive_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
+    """An exclusive lock on ``path`` across threads and processes, waiting at most ``timeout``
+    seconds (0: do not wait); raises StoreBusyError when it is not free in time.
+
+    POSIX record locks (``lockf``), not ``flock``: they belong to the process, so the
+    parallel writer's forked children do not keep a killed rebuild's lock alive. Because
+    they are per process, threads of one process first take a threading lock.
+    """
+    deadline = time.monotonic() + timeout
+    with _THREAD_LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(path.resolve(), threading.Lock())
+    acquired = thread_lock.acquire(timeout=timeout) if timeout > 0 else thread_lock.acquire(blocking=False)
+    if not acquired:
+        raise StoreBusyError(f"{what} is busy; try again shortly")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a+") as handle:  # closing it releases the lock
+            while True:
+                try:
+                    fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as error:
+                    if error.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise StoreBusyError(f"{what} is busy; try again shortly") from None
+                    time.sleep(0.005)
+            yield
+    finally:
+        thread_lock.release()
+
+
+Change = tuple[str, Any]  # ("upsert", Article) or ("delete", article id)
+
+
+def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
+    """Apply upserts and deletes to an index in one commit.
+
+    A Whoosh writer's deletes only see committed documents, so a document added and then
+    deleted (or added twice) in one commit would survive: only each id's last change is applied.
+    """
+    last: dict[str, Change] = {}
+    for op, value in changes:
+        last[value.id if op == "upsert" else value] = (op, value)
+    with ix.writer() as writer:
+        for article_id, (op, value) in last.items():
+            if op == "upsert":
+                writer.update_document(**article_fields(value))
+            else:
+                writer.delete_by_term("id", article_id)
+
+
 class IndexStore:
     """The folder of index generations and the ``CURRENT`` pointer."""
 
@@ -147,26 +220,91 @@ class IndexStore:
 
         The caller may add to the yielded ``meta`` dict; it is saved with the generation.
         """
-        self.generations.mkdir(parents=True, exist_ok=True)
-        name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-        building = self.generations / (name + BUILDING_SUFFIX)
-        building.mkdir()
-        (building / "pid").write_text(str(os.getpid()))
+        with _exclusive_lock(self.root / REBUILD_LOCK_FILE, 0, "another reindex of this index"):
+            self.generations.mkdir(parents=True, exist_ok=True)
+            self.remove_stale()
+            # The rebuild's snapshot moment: writes journaled from here on are replayed into it.
+            journal_start = self._journal_size()
+            name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+            building = self.generations / (name + BUILDING_SUFFIX)
+            building.mkdir()
+            (building / "pid").write_text(str(os.getpid()))
+            try:
+                ix = index.create_in(str(building), build_schema())
+                meta = dict(meta)
+                yield Generation(name, building), ix, meta
+                meta.update(name=name, built_at=datetime.now(timezone.utc).isoformat())
+                with self.write_lock(timeout=60):
+                    replayed = list(self._journal_since(journal_start))
+                    if replayed:
+                        apply_changes(ix, replayed)
+                    meta.update(articles=ix.doc_count(), replayed_writes=len(replayed))
+                    ix.close()
+                    (building / "pid").unlink()
+                    (building / META_FILE).write_text(json.dumps(meta, indent=2), "utf-8")
+                    os.rename(building, self.generations / name)
+                    self.switch_to(name)
+                    (self.root / JOURNAL_FILE).unlink(missing_ok=True)
+            except BaseException:
+                shutil.rmtree(building, ignore_errors=True)
+                raise
+            self.remove_stale(keep=2)
+
+    # -- live changes -----------------------------------------------------------------------
+
+    def write_lock(self, timeout: float) -> Any:
+        """The store-wide lock every writer of the live generation holds."""
+        return _exclusive_lock(self.root / WRITE_LOCK_FILE, timeout, "the index writer")
+
+    def write(self, changes: list[Change], timeout: float = 5.0) -> None:
+        """Apply changes to the live generation and journal them, one writer at a time.
+
+        When this returns the changes are committed to the index files and the journal
+        line is fsynced. Raises StoreBusyError when the lock is not free within ``timeout``.
+        """
+        with self.write_lock(timeout):
+            ix = self.current().open()
+            try:
+                apply_changes(ix, changes)
+            finally:
+                ix.close()
+            self._journal(changes)
+
+    def live_ids(self) -> set[str]:
+        """Ids of the live generation's articles."""
+        ix = self.current().open()
+        with ix.searcher() as searcher:
+            return {fields["id"] for fields in searcher.all_stored_fields()}
+
+    def _journal(self, changes: list[Change]) -> None:
+        lines = []
+        for op, value in changes:
+            entry = {"op": op, "article": _journal_article(value)} if op == "upsert" else {"op": op, "id": value}
+            lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
+        with open(self.root / JOURNAL_FILE, "a", encoding="utf-8") as handle:
+            handle.writelines(lines)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _journal_size(self) -> int:
         try:
-            ix = index.create_in(str(building), build_schema())
-            meta = dict(meta)
-            yield Generation(name, building), ix, meta
-            ix.close()
-            (building / "pid").unlink()
-            meta.update(name=name, built_at=datetime.now(timezone.utc).isoformat())
-            (building / META_FILE).write_text(json.dumps(meta, indent=2), "utf-8")
-            final = self.generations / name
-            os.rename(building, final)
-            self.switch_to(name)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        self.remove_stale(keep=2)
+            return (self.root / JOURNAL_FILE).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _journal_since(self, offset: int) -> Iterator[Change]:
+        try:
+            handle = open(self.root / JOURNAL_FILE, "rb")
+        except FileNotFoundError:
+            return
+        with handle:
+            handle.seek(offset)
+            for line in handle:
+                entry = json.loads(line)
+                if entry["op"] == "upsert":
+                    yield "upsert", load_article(entry["article"])
+                else:
+                    yield "delete", entry["id"]
 
     def switch_to(self, name: str) -> None:
         """Atomically point CURRENT at a complete generation."""
@@ -196,6 +334,12 @@ class IndexStore:
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path.name)
         return removed
+
+
+def _journal_article(article: Article) -> dict[str, Any]:
+    data = article.to_dict()
+    data["published"] = article.published.isoformat() if article.published else None
+    return data
 
 
 def _builder_alive(building: Path) -> bool:

@@ -72,6 +72,8 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "Server":
+        if self.process is not None and self.process.poll() is None:
+            return self  # already running (start_gunicorn() used as a context manager)
         env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(self.index_dir), **self.env}
         command = [
             sys.executable, "-m", "gunicorn", "wsgi:app",
@@ -154,3 +156,28 @@ def reuters_articles() -> Iterator[dict[str, Any]]:
                 "section": topics[0] if topics else "general",
                 "published": _reuters_date(_tag(block, "DATE") or "").isoformat(),
             }
+
+
+def synthetic_jsonl(path: Path, count: int, prefix: str = "syn") -> Path:
+    """A larger corpus made from the demo articles (new ids), for rebuilds that take a while."""
+    demo = [json.loads(line) for line in (DEMO_DIR / "articles.jsonl").read_text("utf-8").splitlines() if line.strip()]
+    with open(path, "w", encoding="utf-8") as out:
+        for number in range(count):
+            record = dict(demo[number % len(demo)])
+            record["id"] = f"{prefix}-{number}"
+            record["url"] = f"https://harborgazette.example/{prefix}/{number}"
+            out.write(json.dumps(record) + "\n")
+    return path
+
+
+def send(method: str, url: str, body: Any = None, key: str | None = None, content_type: str = "application/json") -> tuple[int, Any, dict[str, str]]:
+    """An HTTP request with an optional JSON body and bearer key: (status, JSON body, headers)."""
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": content_type})
+    if key is not None:
+        request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null"), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null"), dict(error.headers)

@@ -6,16 +6,18 @@ answered by the search layer and dumped once by the response schema.
 
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api
 
-from searchsvc.api import docs, errors, health, search
+from searchsvc.api import docs, errors, health, search, writes
+from searchsvc.api.auth import SECURITY_SCHEME
 from searchsvc.api.schemas import ErrorSchema
 from searchsvc.search import SearchService, SearchSettings
 from searchsvc.store import IndexStore
 
 EXTENSION = "searchsvc.search"
+STORE_EXTENSION = "searchsvc.store"
 # Read endpoints other sites may call from the browser; writes never get CORS headers.
 READ_ROUTES = r"^/(api/search|api/suggest|api/articles/[^/]+(/related)?|widget\.js)$"
 
@@ -34,14 +36,19 @@ def search_service() -> SearchService:
     return current_app.extensions[EXTENSION]
 
 
+def index_store() -> IndexStore:
+    return current_app.extensions[STORE_EXTENSION]
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("API_TITLE", "searchsvc")
     app.config.setdefault("API_VERSION", "1")
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", "/")
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    store = app.extensions[STORE_EXTENSION] = IndexStore(app.config["INDEX_DIR"])
     app.extensions[EXTENSION] = SearchService(
-        IndexStore(app.config["INDEX_DIR"]),
+        store,
         SearchSettings(
             title_boost=app.config["TITLE_BOOST"],
             max_expansions=app.config["MAX_EXPANSIONS"],
@@ -50,7 +57,18 @@ def init_app(app: Flask) -> None:
     )
     api = SearchApi(app)
     docs.init_app(app, api)
-    for blueprint in (search.blp, health.blp):
+    api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
+    for blueprint in (search.blp, writes.blp, health.blp):
         api.register_blueprint(blueprint)
     errors.init_app(app)
+    # after_request functions run last-registered first: this one must see flask-cors' headers.
+    app.after_request(_no_cors_on_writes)
     CORS(app, resources={READ_ROUTES: {"origins": app.config["CORS_ORIGINS"], "methods": ["GET", "HEAD", "OPTIONS"]}})
+
+
+def _no_cors_on_writes(response: Response) -> Response:
+    """Write endpoints share paths with reads; never let a browser on another site use them."""
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        for header in [h for h in response.headers.keys() if h.lower().startswith("access-control-")]:
+            del response.headers[header]
+    return response

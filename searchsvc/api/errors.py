@@ -41,7 +41,10 @@ def http_error(error: HTTPException) -> tuple[dict[str, Any], int, dict[str, str
         parameter, reason = _first_problem(data["messages"])
         return envelope(400, f"{parameter}: {reason}" if parameter else reason, "invalid_parameter", parameter), 400, headers
     message = data.get("message") or error.description or error.name
-    return envelope(status, message, data.get("code"), data.get("parameter")), status, headers
+    payload = envelope(status, message, data.get("code"), data.get("parameter"))
+    if "errors" in data:
+        payload["errors"] = data["errors"]
+    return payload, status, headers
 
 
 _LOCATIONS = {"query", "json", "view_args", "headers", "form"}

@@ -125,6 +125,23 @@ class HealthSchema(Schema):
     sources = fields.List(fields.String())
 
 
+class ItemErrorSchema(Schema):
+    item = fields.Integer(required=True, metadata={"description": "Position in the request, from 1."})
+    field = fields.String(allow_none=True)
+    message = fields.String(required=True)
+
+
+class WriteResultSchema(Schema):
+    id = fields.String(required=True)
+    result = fields.String(required=True, metadata={"description": "indexed or deleted"})
+
+
+class BulkResultSchema(Schema):
+    indexed = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    errors = fields.List(fields.Nested(ItemErrorSchema), required=True)
+
+
 class ErrorSchema(Schema):
     """The one envelope of every error response."""
 
@@ -132,3 +149,4 @@ class ErrorSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
     parameter = fields.String(allow_none=True)
+    errors = fields.List(fields.Nested(ItemErrorSchema), metadata={"description": "Per-item problems of a bulk request."})
