@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -10,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.index import FileIndex
+from whoosh.writing import IndexWriter
 
 from searchsvc.articles import Article
 from searchsvc.sources import Problem, Record, read_sources
@@ -53,6 +58,38 @@ def _worker_processes() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
+class _TaskDyingWithParent(SubWriterTask):
+    """A writer subprocess that is killed when the indexer dies.
+
+    Whoosh's subprocesses wait on a job queue; after a ``kill -9`` of the command they
+    would wait forever, holding memory and the half-built generation's files.
+    """
+
+    def run(self) -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+        except (OSError, AttributeError):
+            pass
+        super().run()
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocess writer with subprocesses that die with the indexer."""
+
+    def _new_task(self) -> SubWriterTask:
+        task = _TaskDyingWithParent(self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def _bulk_writer(ix: FileIndex) -> IndexWriter:
+    procs = _worker_processes()
+    if procs == 1:
+        return ix.writer(limitmb=WRITER_MEMORY_MB)
+    return _ParallelWriter(ix, procs=procs, limitmb=WRITER_MEMORY_MB, multisegment=True)
+
+
 def _articles_only(records: Iterable[Record], report: ReindexReport) -> Iterator[Article]:
     """Pass articles through, recording problems as they go by (so the run never stops)."""
     for record in records:
@@ -77,13 +114,12 @@ def index_articles(
     """
     report = report or ReindexReport()
     started = time.perf_counter()
-    procs = _worker_processes()
     bar = tqdm(unit=" articles", disable=None if progress else True, file=sys.stderr, smoothing=0.1)
     try:
         with store.new_generation({"sources": sources or []}) as (generation, ix, meta):
             seen: set[str] = set()
             repeated: dict[str, Article] = {}
-            writer = ix.writer(procs=procs, limitmb=WRITER_MEMORY_MB, multisegment=procs > 1)
+            writer = _bulk_writer(ix)
             try:
                 for article in articles:
                     if article.id in seen:
