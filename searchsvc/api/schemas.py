@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_dump, validate
 
 from searchsvc.articles import parse_datetime
 from searchsvc.search import DateInterval, Sort
@@ -71,18 +71,16 @@ class ArticleFull(ArticleSummary):
     body = fields.String(required=True)
 
 
-class HitSchema(Schema):
-    id = fields.String(attribute="article.id", required=True)
-    url = fields.String(attribute="article.url", allow_none=True)
-    title = fields.String(attribute="article.title", required=True)
-    summary = fields.String(attribute="article.summary", allow_none=True)
-    section = fields.String(attribute="article.section", required=True)
-    published = fields.DateTime(attribute="article.published", allow_none=True, format="iso")
-    authors = fields.List(fields.String(), attribute="article.authors")
-    tags = fields.List(fields.String(), attribute="article.tags")
+class HitSchema(ArticleSummary):
+    """A hit: the article's fields (no body) beside its score and highlighted HTML."""
+
     score = fields.Float(required=True, metadata={"description": "Relevance score (0 when browsing without a query)."})
     title_html = fields.String(required=True, metadata={"description": "The title, HTML-escaped, query words in <mark>."})
     snippet_html = fields.String(required=True, metadata={"description": "Up to three body fragments with the query words, HTML-escaped, words in <mark>."})
+
+    @pre_dump
+    def flatten(self, hit: Any, **kwargs: Any) -> dict[str, Any]:
+        return {**hit.article.to_dict(), "score": hit.score, "title_html": hit.title_html, "snippet_html": hit.snippet_html}
 
 
 class SectionCountSchema(Schema):
