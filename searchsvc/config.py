@@ -17,7 +17,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_CORS_ORIGINS  origins allowed to call the read API, comma-separated (default: *)
     SEARCHSVC_TITLE_BOOST   how much a title match outweighs a body match (default: 2.0)
     SEARCHSVC_MAX_EXPANSIONS  most index words one wildcard may expand to (default: 200)
-    SEARCHSVC_TIME_BUDGET   seconds a search may spend before answering partially (default: 1.5)
+    SEARCHSVC_TIME_BUDGET   seconds a search may spend before answering partially (default: 1.0)
     SEARCHSVC_API_KEYS      comma-separated keys that may write (none: writes are disabled)
     SEARCHSVC_API_KEYS_FILE a file of keys, one per line (added to SEARCHSVC_API_KEYS)
     SEARCHSVC_WRITE_TIMEOUT seconds a write waits for the index writer before a 503 (default: 5)
@@ -29,7 +29,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "CORS_ORIGINS": origins or ["*"],
         "TITLE_BOOST": float(env.get("SEARCHSVC_TITLE_BOOST", "2.0")),
         "MAX_EXPANSIONS": int(env.get("SEARCHSVC_MAX_EXPANSIONS", "200")),
-        "TIME_BUDGET": float(env.get("SEARCHSVC_TIME_BUDGET", "1.5")),
+        "TIME_BUDGET": float(env.get("SEARCHSVC_TIME_BUDGET", "1.0")),
         "API_KEYS": _api_keys(env),
         "WRITE_TIMEOUT": float(env.get("SEARCHSVC_WRITE_TIMEOUT", "5")),
     }

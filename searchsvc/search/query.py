@@ -2,24 +2,39 @@
 
 Whoosh's own parser gives us the query language (words, phrases, AND/OR/NOT, ``-word``,
 ``title:word``, ``prefix*``). Around it we add what a public search box needs: bare ``*``
-means "everything", field wildcards cannot expand over the whole term dictionary, and
-every multi-term expansion is counted before anything runs.
+means "everything", field wildcards cannot expand over the whole term dictionary, a query
+looks for a bounded number of words, and every multi-term expansion (wildcards, prefixes,
+ranges) is done once, before anything runs, within bounds on both the words it matches and
+the index words it may examine to find them.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from whoosh import query as wq
+from whoosh.matching import Matcher
+from whoosh.query.compound import PreloadedOr
 from whoosh.qparser import MultifieldParser, PlusMinusPlugin
 from whoosh.reading import IndexReader
+from whoosh.searching import SearchContext, Searcher
 from whoosh.fields import Schema
 
 from searchsvc.search.model import SearchError
 
 SEARCH_FIELDS = ("title", "body")
 MAX_QUERY_CHARS = 1_000
-_EXPANDING = (wq.Prefix, wq.Wildcard, wq.FuzzyTerm, wq.Regex)
+# Words (a phrase counts each of its words) one field may be searched for: each costs a
+# posting-list walk, and long phrases of common words cost seconds on 19,000 articles.
+MAX_QUERY_WORDS = 32
+# Index words all wildcards and ranges of one query may examine: ``*qzx*`` matches little
+# but has to read the whole word list of a field to find out.
+MAX_SCANNED_TERMS = 20_000
+# All the index words a query's wildcards and ranges may expand to, in max_expansions: each
+# is a posting list to open and merge (one pattern at the limit in title and body fits).
+EXPANSIONS_PER_QUERY = 2
 
 
 class QueryParser:
@@ -43,8 +58,8 @@ class QueryParser:
             parsed = self._parse("* " + text)
             if _is_null(parsed) or isinstance(parsed, wq.Every):
                 raise SearchError("q has no searchable words.", "q", "invalid_query")
-        self._check_expansions(parsed, reader)
-        return parsed
+        _check_size(parsed)
+        return self._expand(parsed, reader)
 
     def _parse(self, text: str) -> wq.Query:
         try:
@@ -52,17 +67,124 @@ class QueryParser:
         except Exception as error:  # Whoosh raises assorted types for odd syntax
             raise SearchError(f"q could not be parsed: {error}", "q", "invalid_query") from error
 
-    def _check_expansions(self, parsed: wq.Query, reader: IndexReader) -> None:
-        for leaf in parsed.leaves():
-            if isinstance(leaf, _EXPANDING):
-                found = sum(1 for _ in islice(leaf._btexts(reader), self.max_expansions + 1))
-                if found > self.max_expansions:
-                    raise SearchError(
-                        f"'{leaf}' matches more than {self.max_expansions} different words; "
-                        "make the pattern more specific (more letters before the *).",
-                        "q",
-                        "query_too_broad",
-                    )
+    def _expand(self, parsed: wq.Query, reader: IndexReader) -> wq.Query:
+        """Every wildcard, prefix and range replaced by the index words it matches.
+
+        Expanding once here means matching, scoring and highlighting reuse the words
+        instead of walking the word list again each.
+        """
+        scanner = _ScanBudget(reader, MAX_SCANNED_TERMS)
+        total_limit = EXPANSIONS_PER_QUERY * self.max_expansions
+        expanded: list[_Expanded] = []
+
+        def expand(node: wq.Query) -> wq.Query:
+            if not isinstance(node, wq.MultiTerm):
+                return node
+            try:
+                words = list(islice(node._btexts(scanner), self.max_expansions + 1))
+            except _ScanExhausted:
+                raise SearchError(
+                    f"'{node}' would scan too much of the index's word list; "
+                    "put more letters before the first * or ? (or narrow the range).",
+                    "q",
+                    "query_too_broad",
+                ) from None
+            if len(words) > self.max_expansions:
+                raise SearchError(
+                    f"'{node}' matches more than {self.max_expansions} different words; "
+                    "make it more specific (more letters before the *, or a narrower range).",
+                    "q",
+                    "query_too_broad",
+                )
+            expanded.append(_Expanded(node, words))
+            if sum(len(e.words) for e in expanded) > total_limit:
+                raise SearchError(
+                    f"the wildcards and ranges in q match more than {total_limit} different words in all; "
+                    "use fewer or more specific ones.",
+                    "q",
+                    "query_too_broad",
+                )
+            return expanded[-1]
+
+        return parsed.accept(expand)
+
+
+class _ScanExhausted(Exception):
+    pass
+
+
+class _ScanBudget:
+    """The index reader as wildcards and ranges see it: word-list walks count against a budget."""
+
+    def __init__(self, reader: IndexReader, budget: int) -> None:
+        self._reader = reader
+        self.left = budget
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._reader, name)
+
+    def expand_prefix(self, fieldname: str, prefix: str) -> Iterator[bytes]:
+        return self._counted(self._reader.expand_prefix(fieldname, prefix))
+
+    def lexicon(self, fieldname: str) -> Iterator[bytes]:
+        return self._counted(self._reader.lexicon(fieldname))
+
+    def terms_from(self, fieldname: str, prefix: str) -> Iterator[tuple[str, bytes]]:
+        return self._counted(self._reader.terms_from(fieldname, prefix))
+
+    def _counted(self, items: Iterable):  # type: ignore[no-untyped-def]
+        for item in items:
+            self.left -= 1
+            if self.left < 0:
+                raise _ScanExhausted
+            yield item
+
+
+class _Expanded(wq.MultiTerm):
+    """A wildcard, prefix or range with its index words already found (see ``_expand``)."""
+
+    def __init__(self, original: wq.MultiTerm, words: list[bytes]) -> None:
+        self.fieldname = original.field()
+        self.boost = original.boost
+        self.words = tuple(words)
+        self.label = str(original)
+
+    def __str__(self) -> str:
+        return self.label
+
+    __unicode__ = __str__
+
+    def __repr__(self) -> str:
+        return f"_Expanded({self.label!r}, {len(self.words)} words)"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is _Expanded and (self.fieldname, self.words, self.boost) == (other.fieldname, other.words, other.boost)
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.words, self.boost))
+
+    def _btexts(self, ixreader: IndexReader) -> Iterator[bytes]:
+        return iter(self.words)
+
+    def matcher(self, searcher: Searcher, context: SearchContext | None = None) -> Matcher:
+        """The words OR-ed by Whoosh's pre-loading union: it reads blocks of documents from
+        each posting list, where the default tree of hundreds of binary unions costs seconds."""
+        words = [wq.Term(self.fieldname, word) for word in self.words]
+        return PreloadedOr(words, boost=self.boost).matcher(searcher, context)
+
+
+def _check_size(parsed: wq.Query) -> None:
+    """Refuse queries that look for more than MAX_QUERY_WORDS words in any one field."""
+    per_field: Counter[str] = Counter()
+    for leaf in parsed.leaves():
+        per_field[leaf.field() or ""] += len(leaf.words) if isinstance(leaf, wq.Phrase) else 1
+    words = max(per_field.values(), default=0)
+    if words > MAX_QUERY_WORDS:
+        raise SearchError(
+            f"q looks for {words} words; the limit is {MAX_QUERY_WORDS}. Use fewer, more specific words.",
+            "q",
+            "query_too_long",
+        )
 
 
 def _every_field_to_every(node: wq.Query) -> wq.Query:

@@ -8,20 +8,26 @@ which returns stale and duplicated documents in this Whoosh version.
 The matching document numbers are computed once per request; filters, facet counts,
 date sorting and paging are numpy operations over them, and only the shown page is
 scored, loaded and highlighted.
+
+Every search has a time budget. Posting lists report themselves exhausted once it runs out
+(``_BudgetSearcher``), so any query, however its matchers combine them (long phrases of
+common words, many negations), stops in time and answers with what it found, ``partial``.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time as clock, timezone
-from itertools import islice
 import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import TopCollector, WrappingCollector
 from whoosh.index import FileIndex
+from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
@@ -39,14 +45,13 @@ from searchsvc.search.query import QueryParser, query_words
 from searchsvc.store import Generation, IndexStore, article_from_stored, text_analyzer
 
 MAX_RESULT_WINDOW = 10_000  # deepest hit a request may page to, as in Elasticsearch
-_DOC_CHUNK = 32_768
 
 
 @dataclass(frozen=True)
 class SearchSettings:
     title_boost: float = 2.0
     max_expansions: int = 200
-    time_budget_s: float = 1.5
+    time_budget_s: float = 1.0  # leaves room for highlighting and the response within 2 s
 
 
 @dataclass(frozen=True)
@@ -105,7 +110,7 @@ class SearchService:
         return self._remember(generation, generation.open())
 
     def _remember(self, generation: Generation, ix: FileIndex) -> _View:
-        searcher = ix.searcher()
+        searcher = _BudgetSearcher(ix.reader(), fromindex=ix)
         columns = self._columns.columns(searcher.reader(), str(generation.path))
         view = _View(generation, ix, searcher, columns)
         self._local.view = view
@@ -133,6 +138,10 @@ class SearchService:
     def search(self, request: SearchRequest) -> SearchResult:
         started = time.perf_counter()
         deadline = started + self.settings.time_budget_s
+        with _posting_deadline(deadline):
+            return self._search(request, started, deadline)
+
+    def _search(self, request: SearchRequest, started: float, deadline: float) -> SearchResult:
         if request.page * request.per_page > MAX_RESULT_WINDOW:
             raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
         date_from, date_to = _time_range(request.date_from, request.date_to)
@@ -164,7 +173,8 @@ class SearchService:
             scores = self._scores(view, parsed, page_docs) if not browsing else {}
 
         words = query_words(parsed, view.searcher.reader()) if not browsing else {}
-        hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words) for docnum in page_docs]
+        # Highlighting re-analyzes text: past the deadline, hits show their plain opening.
+        hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}) for docnum in page_docs]
         return SearchResult(
             query=request.q,
             total=int(selected.size),
@@ -185,16 +195,10 @@ class SearchService:
         """All matching document numbers, sorted; stops early (partial) past the deadline."""
         if isinstance(parsed, wq.Every):
             return view.live_docs(), False
-        docs = view.searcher.docs_for_query(parsed)
-        chunks: list[np.ndarray] = []
-        partial = False
-        for chunk in _chunks(docs):
-            chunks.append(chunk)
-            if time.perf_counter() > deadline:
-                partial = True
-                break
+        docs = np.fromiter(view.searcher.docs_for_query(parsed), dtype=np.int64)
+        partial = time.perf_counter() > deadline  # the postings ended early
         # Segments are walked in order and their offsets ascend: already sorted and unique.
-        return (np.concatenate(chunks) if chunks else np.zeros(0, np.int64)), partial
+        return docs, partial
 
     def _top_by_relevance(
         self, view: _View, parsed: wq.Query, selected: np.ndarray, filtered: bool,
@@ -207,7 +211,8 @@ class SearchService:
         collector = _BudgetCollector(TopCollector(start + count), allow, deadline)
         view.searcher.search_with_collector(parsed, collector)
         ranked = [(hit.docnum, hit.score) for hit in collector.results()[start : start + count]]
-        return [docnum for docnum, _ in ranked], {docnum: float(score or 0.0) for docnum, score in ranked}, collector.timed_out
+        timed_out = collector.timed_out or time.perf_counter() > deadline  # the postings ended early
+        return [docnum for docnum, _ in ranked], {docnum: float(score or 0.0) for docnum, score in ranked}, timed_out
 
     def _scores(self, view: _View, parsed: wq.Query, docnums: list[int]) -> dict[int, float]:
         """Relevance scores of a few documents shown in date order."""
@@ -225,6 +230,59 @@ class SearchService:
             title_html=self._highlighter.title(article.title, words.get("title", set())),
             snippet_html=self._highlighter.snippet(stored["body"], words.get("body", set())),
         )
+
+
+_budget = threading.local()
+
+
+@contextmanager
+def _posting_deadline(deadline: float) -> Iterator[None]:
+    """This thread's posting lists end at ``deadline`` until the block exits."""
+    _budget.deadline = deadline
+    try:
+        yield
+    finally:
+        _budget.deadline = math.inf
+
+
+class _DeadlineMatcher(WrappingMatcher):
+    """A posting list that ends early: the first move past the thread's deadline exhausts it.
+
+    Every matcher Whoosh combines (and, or, not, phrases, spans) stops when its posting
+    lists do, so this bounds all of them without knowing how they work. It only ever
+    ends on a move (next, skip), exactly like a real posting list running out, so the
+    combining matchers never see it vanish between checking and reading it.
+    """
+
+    def __init__(self, child: Matcher, boost: float = 1.0) -> None:
+        super().__init__(child, boost)
+        self.deadline = getattr(_budget, "deadline", math.inf)
+        self.expired = False
+
+    def is_active(self) -> bool:
+        return not self.expired and self.child.is_active()
+
+    def next(self):  # type: ignore[no-untyped-def]
+        moved = self.child.next()
+        self.expired = time.perf_counter() > self.deadline
+        return moved
+
+    def skip_to(self, id):  # type: ignore[no-untyped-def]
+        moved = self.child.skip_to(id)
+        self.expired = time.perf_counter() > self.deadline
+        return moved
+
+    def skip_to_quality(self, minquality):  # type: ignore[no-untyped-def]
+        skipped = self.child.skip_to_quality(minquality / self.boost)
+        self.expired = time.perf_counter() > self.deadline
+        return skipped
+
+
+class _BudgetSearcher(Searcher):
+    """A searcher whose posting lists obey the time budget (sub-searchers are of this class too)."""
+
+    def postings(self, fieldname, text, weighting=None, qf=1):  # type: ignore[no-untyped-def]
+        return _DeadlineMatcher(super().postings(fieldname, text, weighting, qf))
 
 
 class _BudgetCollector(WrappingCollector):
@@ -249,14 +307,6 @@ class _BudgetCollector(WrappingCollector):
             if seen % 512 == 511 and time.perf_counter() > self.deadline:
                 self.timed_out = True
                 return
-
-
-def _chunks(docs: Iterator[int]) -> Iterator[np.ndarray]:
-    while True:
-        chunk = np.fromiter(islice(docs, _DOC_CHUNK), dtype=np.int64)
-        if chunk.size == 0:
-            return
-        yield chunk
 
 
 def _time_range(date_from: date | datetime | None, date_to: date | datetime | None) -> tuple[int | None, int | None]:
