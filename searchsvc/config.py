@@ -21,6 +21,13 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_API_KEYS      comma-separated keys that may write (none: writes are disabled)
     SEARCHSVC_API_KEYS_FILE a file of keys, one per line (added to SEARCHSVC_API_KEYS)
     SEARCHSVC_WRITE_TIMEOUT seconds a write waits for the index writer before a 503 (default: 5)
+    SEARCHSVC_RATE_LIMIT_READ   reads (GET under /api/) per client, e.g. 600/minute (0 or off: no limit)
+    SEARCHSVC_RATE_LIMIT_WRITE  writes (other methods under /api/) per client (default: 60/minute)
+    SEARCHSVC_RATE_LIMIT_STORAGE  where the counters live: memory:// (one process, the default),
+                            sqlite:///file (one host; what gunicorn.conf.py sets), redis://… or memcached://…
+    SEARCHSVC_TRUSTED_PROXIES  proxies in front whose X-Forwarded-For names the client (default: 0)
+    SEARCHSVC_MAX_BODY_BYTES  largest request body accepted (default: 8 MiB)
+    SEARCHSVC_MAX_QUERY_STRING  longest query string accepted, in bytes (default: 8192)
     """
     env = os.environ if env is None else env
     origins = [o.strip() for o in env.get("SEARCHSVC_CORS_ORIGINS", "*").split(",") if o.strip()]
@@ -32,6 +39,12 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TIME_BUDGET": float(env.get("SEARCHSVC_TIME_BUDGET", "1.0")),
         "API_KEYS": _api_keys(env),
         "WRITE_TIMEOUT": float(env.get("SEARCHSVC_WRITE_TIMEOUT", "5")),
+        "RATE_LIMIT_READ": env.get("SEARCHSVC_RATE_LIMIT_READ", "600/minute"),
+        "RATE_LIMIT_WRITE": env.get("SEARCHSVC_RATE_LIMIT_WRITE", "60/minute"),
+        "RATE_LIMIT_STORAGE": env.get("SEARCHSVC_RATE_LIMIT_STORAGE", "memory://"),
+        "TRUSTED_PROXIES": int(env.get("SEARCHSVC_TRUSTED_PROXIES", "0")),
+        "MAX_CONTENT_LENGTH": int(env.get("SEARCHSVC_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
+        "MAX_QUERY_STRING": int(env.get("SEARCHSVC_MAX_QUERY_STRING", "8192")),
     }
 
 

@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api
 
-from searchsvc.api import docs, errors, health, search, writes
+from searchsvc.api import docs, error_docs, errors, health, search, writes
 from searchsvc.api.auth import SECURITY_SCHEME
 from searchsvc.api.schemas import ErrorSchema
 from searchsvc.search import SearchService, SearchSettings
@@ -55,7 +55,7 @@ def init_app(app: Flask) -> None:
             time_budget_s=app.config["TIME_BUDGET"],
         ),
     )
-    api = SearchApi(app)
+    api = SearchApi(app, spec_kwargs={"extra_plugins": [error_docs.CommonErrors()]})
     docs.init_app(app, api)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     for blueprint in (search.blp, writes.blp, health.blp):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import g
 from flask_smorest import Blueprint, abort
 
 from searchsvc import api
@@ -20,7 +21,7 @@ blp = Blueprint("search", __name__, url_prefix="/api", description="Search news 
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def search(**args: Any) -> SearchResult:
     """Full-text search with section and date facets and highlighted snippets."""
-    return api.search_service().search(
+    result = api.search_service().search(
         SearchRequest(
             q=args["q"],
             sections=tuple(args["section"]),
@@ -32,6 +33,8 @@ def search(**args: Any) -> SearchResult:
             date_interval=args["date_interval"],
         )
     )
+    g.result_count = result.total  # for the access log and the zero-result metric
+    return result
 
 
 @blp.route("/articles/<string:article_id>")
