@@ -38,7 +38,9 @@ def http_error(error: HTTPException) -> tuple[dict[str, Any], int, dict[str, str
     """Flask/werkzeug and webargs errors in our envelope (webargs' 422 becomes a 400)."""
     status = error.code or 500
     data = getattr(error, "data", None) or {}
-    headers = dict(data.get("headers") or {})
+    # werkzeug's own headers (Allow on 405, WWW-Authenticate on 401, …), not its HTML content type.
+    headers = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
+    headers.update(data.get("headers") or {})
     if "messages" in data:  # a webargs validation error: name the first parameter at fault
         parameter, reason = _first_problem(data["messages"])
         return envelope(400, f"{parameter}: {reason}" if parameter else reason, "invalid_parameter", parameter), 400, headers
