@@ -57,6 +57,10 @@ def get_json(url: str, timeout: float = 10) -> tuple[int, Any]:
         return error.code, json.loads(error.read() or b"null")
 
 
+# Tests send far more requests than one reader would: rate limits are off unless a test sets them.
+UNLIMITED = {"SEARCHSVC_RATE_LIMIT_READ": "off", "SEARCHSVC_RATE_LIMIT_WRITE": "off"}
+
+
 @dataclass
 class Server:
     """A real gunicorn serving ``wsgi:app`` on a free 127.0.0.1 port."""
@@ -74,7 +78,7 @@ class Server:
     def start(self) -> "Server":
         if self.process is not None and self.process.poll() is None:
             return self  # already running (start_gunicorn() used as a context manager)
-        env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(self.index_dir), **self.env}
+        env = {**os.environ, "SEARCHSVC_INDEX_DIR": str(self.index_dir), **UNLIMITED, **self.env}
         command = [
             sys.executable, "-m", "gunicorn", "wsgi:app",
             "--config", str(REPO_ROOT / "gunicorn.conf.py"),
