@@ -3,8 +3,9 @@
 Access log: logger ``searchsvc.access``, one JSON object per line on stderr, with the
 request id (the client's X-Request-ID when it is sane, else a new one; always returned),
 method, route template (``/api/articles/<string:article_id>``, never the raw path with ids
-or query), status, latency and, for searches, the result count. Headers and bodies are
-never logged, so neither API keys nor article text can end up in it.
+or query), status, latency, for searches the result count, the client address and the
+worker's pid. Headers and bodies are never logged, so neither API keys nor article text
+can end up in it.
 
 Metrics (``GET /metrics``): request latency histogram and request counts by route and
 status, zero-result searches, and the live index (generation, article count). Under
@@ -77,6 +78,7 @@ def init_app(app: Flask) -> None:
             "latency_ms": round(seconds * 1000, 2),
             "results": results,
             "client": request.remote_addr,
+            "pid": os.getpid(),
         }))
         return response
 
