@@ -1,7 +1,7 @@
 """gunicorn defaults for searchsvc: `gunicorn wsgi:app` from the project root.
 
 No preload: each worker creates the app after the fork and opens the index itself.
-Threads share one process's index and section columns; each thread keeps its own searcher.
+Threads share one process's searcher (taking turns), caches and facet columns.
 """
 
 import multiprocessing
