@@ -20,7 +20,6 @@ from tests.support import DEMO_DIR, Server, build_index, get_json
 
 COMMON = "said mln dlrs reuter pct it year vs 000 was compani bank he billion has share would cts market which but price trade inc new were net stock corp last 1986 loss".split()
 WIDE_PREFIXES = "sp le sc fo ar fi we wa wi da fr to th ne fa ex".split()  # ~170 body words each
-LIMITS_OFF = {"SEARCHSVC_RATE_LIMIT_READ": "off", "SEARCHSVC_RATE_LIMIT_WRITE": "off"}
 API_KEY = "hardening-test-key"
 
 # The slowest queries we could construct on Reuters-21578 (before the bounds, up to 95 s each).
@@ -73,7 +72,7 @@ def assert_envelope(body: Any, status: int, code: str) -> None:
 
 @pytest.fixture(scope="module")
 def reuters_server(reuters_index: Path) -> Iterator[Server]:
-    with Server(reuters_index, workers=2, env=LIMITS_OFF) as server:
+    with Server(reuters_index, workers=2) as server:
         for _ in range(4):  # both workers open the index before anything is timed
             get_json(search_url(server, {"q": "oil"}))
         yield server
@@ -88,7 +87,7 @@ def demo_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def open_server(demo_copy: Path) -> Iterator[Server]:
-    with Server(demo_copy, workers=2, env={**LIMITS_OFF, "SEARCHSVC_API_KEYS": API_KEY}) as server:
+    with Server(demo_copy, workers=2, env={"SEARCHSVC_API_KEYS": API_KEY}) as server:
         yield server
 
 
@@ -96,6 +95,7 @@ def open_server(demo_copy: Path) -> Iterator[Server]:
 def strict_server(demo_copy: Path) -> Iterator[Server]:
     env = {
         "SEARCHSVC_RATE_LIMIT_READ": "5/minute",
+        "SEARCHSVC_RATE_LIMIT_WRITE": "2/minute",
         "SEARCHSVC_MAX_BODY_BYTES": "1000",
         "SEARCHSVC_MAX_QUERY_STRING": "300",
     }
@@ -142,6 +142,11 @@ def test_rate_limit_is_shared_by_the_workers_and_ignores_forwarded_for(strict_se
 
 def answering_workers(server: Server) -> set[int]:
     return {line["pid"] for line in access_log(server) if line["route"] == "/api/search"}
+
+
+def test_writes_have_their_own_limit(strict_server: Server) -> None:
+    statuses = [request(strict_server, "DELETE", f"/api/articles/a{i}")[0] for i in range(3)]
+    assert statuses[:2] in ([401, 401], [403, 403]) and statuses[2] == 429  # counted before the key is checked
 
 
 def test_health_and_metrics_are_not_rate_limited(strict_server: Server) -> None:

@@ -10,12 +10,13 @@ the index words it may examine to find them.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
 from whoosh import query as wq
-from whoosh.matching import Matcher
+from whoosh.matching import Matcher, NullMatcher, WrappingMatcher
 from whoosh.query.compound import PreloadedOr
 from whoosh.qparser import MultifieldParser, PlusMinusPlugin
 from whoosh.reading import IndexReader
@@ -170,7 +171,22 @@ class _Expanded(wq.MultiTerm):
         """The words OR-ed by Whoosh's pre-loading union: it reads blocks of documents from
         each posting list, where the default tree of hundreds of binary unions costs seconds."""
         words = [wq.Term(self.fieldname, word) for word in self.words]
-        return PreloadedOr(words, boost=self.boost).matcher(searcher, context)
+        return _WithoutQualitySkipping(PreloadedOr(words, boost=self.boost).matcher(searcher, context))
+
+
+class _WithoutQualitySkipping(WrappingMatcher):
+    """Opts out of Whoosh's score-bound pruning: over a union of hundreds of posting lists
+    every bound check visits them all, several times per document (tens of seconds on
+    Reuters). An infinite bound is a true one, and makes every such check a no-op."""
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return math.inf
+
+    def replace(self, minquality: float = 0) -> Matcher:
+        return self if self.child.is_active() else NullMatcher()
 
 
 def _check_size(parsed: wq.Query) -> None:
