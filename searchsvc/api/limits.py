@@ -48,6 +48,7 @@ def init_app(app: Flask) -> None:
             strategy="fixed-window",
             headers_enabled=True,
             key_prefix="searchsvc",
+            swallow_errors=True,  # an unreachable counter store is logged, never takes the search down
         )
         app.register_error_handler(RateLimitExceeded, _rate_limited(limiter))
 
