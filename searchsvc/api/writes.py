@@ -103,8 +103,10 @@ def bulk_upsert(**_: Any) -> dict[str, Any]:
             errors.append({"item": position, "field": record.field, "message": record.reason})
         else:
             articles[record.id] = record
-    if not articles:
+    if errors and not articles:
         abort(400, message="No valid article in the request.", code="invalid_article", errors=errors)
+    if not articles:
+        return {"indexed": 0, "failed": 0, "errors": []}  # an empty batch is a no-op, not an error
     _write([("upsert", article) for article in articles.values()])
     return {"indexed": len(articles), "failed": len(errors), "errors": errors}
 
