@@ -1,0 +1,233 @@
+"""BM25F: one query word scored once over several fields (Robertson, Zaragoza & Taylor 2004).
+
+Whoosh's ``BM25F`` scores each field on its own and adds the scores, so a word in the
+headline *and* the lede, as news writing does, counts twice at full strength. Here a
+word's counts in each field are length-normalized and weighted first, then added, then
+saturated once, with one Robertson-Sparck Jones idf for the word:
+
+    score = boost · idf · (k1 + 1) · tf / (k1 + tf),   tf = Σ_f w_f · count_f / (1 − b + b · len_f / avglen_f)
+
+A :class:`FieldedTerm` does this per match through a Whoosh matcher (the first ranking of
+all matches) and, with numpy, for a given pool of documents (re-scoring a few hundred).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+from math import log
+
+import numpy as np
+from whoosh import query as wq
+from whoosh.matching import Matcher, NullMatcher, UnionMatcher, WrappingMatcher
+from whoosh.reading import IndexReader, TermNotFound
+from whoosh.searching import Searcher
+from whoosh.util import make_binary_tree
+
+
+def normalized(count, length, average: float, weight: float, b: float):  # type: ignore[no-untyped-def]
+    """A field's weighted, length-normalized count (floats or numpy arrays)."""
+    return weight * count / (1 - b + b * length / average)
+
+
+def pool_lengths(searcher: Searcher, pool: np.ndarray, fieldnames: Iterable[str]) -> dict[str, np.ndarray]:
+    """Each field's length in each document of a pool (the same for every word scored on it)."""
+    reader = searcher.reader()
+    return {
+        name: np.array([reader.doc_field_length(int(docnum), name, 1) or 1 for docnum in pool], dtype=np.float64)
+        for name in fieldnames
+    }
+
+
+class FieldedTerm(wq.Query):
+    """One word in several fields, scored by BM25F; matches where any of the fields has it."""
+
+    def __init__(self, text: str, field_weights: Mapping[str, float], boost: float, k1: float, b: float) -> None:
+        self.text = text
+        self.field_weights = dict(field_weights)
+        self.boost = boost
+        self.k1 = k1
+        self.b = b
+
+    def _key(self) -> tuple:  # type: ignore[type-arg]
+        return (self.text, tuple(sorted(self.field_weights.items())), self.boost, self.k1, self.b)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FieldedTerm) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"FieldedTerm({self.text!r}, {self.field_weights!r}, boost={self.boost:g})"
+
+    __str__ = __repr__
+
+    def field(self) -> None:
+        return None  # several fields
+
+    def terms(self, phrases: bool = False) -> Iterable[tuple[str, str]]:
+        return ((name, self.text) for name in self.field_weights)
+
+    def estimate_size(self, ixreader: IndexReader) -> int:
+        return sum(ixreader.doc_frequency(name, btext) for name, btext in self._btexts(ixreader.schema))
+
+    def matcher(self, searcher: Searcher, context=None) -> Matcher:  # type: ignore[no-untyped-def]
+        reader = searcher.reader()
+        fields = [
+            _FieldPostings(searcher, name, btext, self.field_weights[name], self.b)
+            for name, btext in self._btexts(searcher.schema)
+            if (name, btext) in reader
+        ]
+        if not fields:
+            return NullMatcher()
+        return _BM25FMatcher(fields, self._scale(searcher), self.k1)
+
+    def pool_scores(
+        self, searcher: Searcher, pool: np.ndarray, lengths: Mapping[str, np.ndarray], postings: "PostingArrays"
+    ) -> np.ndarray:
+        """The word's score in each document of ``pool`` (sorted document numbers; 0 where absent).
+
+        ``lengths`` is :func:`pool_lengths` of the same pool.
+        """
+        frequency = np.zeros(pool.size)
+        parent = searcher.get_parent()
+        for name, btext in self._btexts(searcher.schema):
+            counts = postings.pool_counts(searcher.reader(), name, btext, pool)
+            average = parent.avg_field_length(name) or 1.0
+            frequency += normalized(counts, lengths[name], average, self.field_weights[name], self.b)
+        return self._scale(searcher) * frequency / (self.k1 + frequency)
+
+    def _btexts(self, schema) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
+        return [(name, schema[name].to_bytes(self.text)) for name in self.field_weights if name in schema]
+
+    def _scale(self, searcher: Searcher) -> float:
+        """boost · idf · (k1 + 1); the idf's document frequency is the word's in the field
+        where it is most common, standing in for "in any field" (the body usually holds
+        the title's words)."""
+        parent = searcher.get_parent()
+        frequency = max((parent.doc_frequency(name, btext) for name, btext in self._btexts(searcher.schema)), default=0)
+        documents = parent.doc_count_all()
+        idf = log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
+        return self.boost * idf * (self.k1 + 1)
+
+
+class _FieldPostings:
+    """One field's postings of a word, with what BM25F needs to normalize its counts."""
+
+    def __init__(self, searcher: Searcher, name: str, btext: bytes, weight: float, b: float) -> None:
+        self.name = name
+        self.reader = searcher.reader()
+        self.postings = searcher.postings(name, btext)  # the searcher's, so they keep its time budget
+        self.weight = weight
+        self.b = b
+        self.average = searcher.get_parent().avg_field_length(name) or 1.0
+        self.unboost = _unboost(searcher.reader(), name)
+
+    def frequency(self, docnum: int) -> float:
+        count = self.postings.weight() * self.unboost
+        length = self.reader.doc_field_length(docnum, self.name, 1) or 1
+        return normalized(count, length, self.average, self.weight, self.b)
+
+    def copy(self) -> "_FieldPostings":
+        twin = _FieldPostings.__new__(_FieldPostings)
+        twin.__dict__.update(self.__dict__, postings=self.postings.copy())
+        return twin
+
+
+class _BM25FMatcher(WrappingMatcher):
+    """The union of a word's postings in several fields, scored by BM25F."""
+
+    def __init__(self, fields: list[_FieldPostings], scale: float, k1: float) -> None:
+        super().__init__(make_binary_tree(UnionMatcher, [f.postings for f in fields]))
+        self.fields = fields
+        self.scale = scale
+        self.k1 = k1
+
+    def copy(self) -> "_BM25FMatcher":
+        return _BM25FMatcher([f.copy() for f in self.fields], self.scale, self.k1)
+
+    def replace(self, minquality: float = 0) -> Matcher:
+        return self if self.is_active() else NullMatcher()
+
+    def supports_block_quality(self) -> bool:
+        return False
+
+    def max_quality(self) -> float:
+        return self.scale  # tf / (k1 + tf) < 1: a true upper bound, so pruning stays exact
+
+    def block_quality(self) -> float:
+        return self.scale
+
+    def score(self) -> float:
+        docnum = self.child.id()
+        frequency = sum(f.frequency(docnum) for f in self.fields if f.postings.is_active() and f.postings.id() == docnum)
+        return self.scale * frequency / (self.k1 + frequency)
+
+
+def _unboost(reader: IndexReader, name: str) -> float:
+    """Postings weights include the schema's index-time field boost; BM25F wants counts."""
+    return 1.0 / (reader.schema[name].format.field_boost or 1.0)
+
+
+class PostingArrays:
+    """Posting lists as numpy arrays (document numbers, weights) per segment, LRU-bounded in bytes.
+
+    Whoosh's per-posting calls (``skip_to``, ``weight``) cost microseconds each in Python,
+    and decoding a block unpickles its positions too: a word's list is read once, block by
+    block, and kept while it is in use (feedback words recur across a topic's queries).
+    Shared by a process's threads.
+    """
+
+    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.max_bytes = max_bytes
+        self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def pool_counts(self, reader: IndexReader, name: str, btext: bytes, pool: np.ndarray) -> np.ndarray:
+        """The word's count in ``name`` for each document of ``pool`` (sorted), 0 where absent."""
+        counts = np.zeros(pool.size)
+        for leaf, offset in reader.leaf_readers():
+            ids, weights = self._postings(leaf, name, btext)
+            if ids.size == 0:
+                continue
+            ids = ids + offset
+            at = np.minimum(np.searchsorted(ids, pool), ids.size - 1)
+            found = ids[at] == pool
+            counts[found] = weights[at[found]]
+        return counts * _unboost(reader, name)
+
+    def _postings(self, leaf: IndexReader, name: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+        key = (leaf.segment().segment_id(), name, btext)
+        with self._lock:
+            found = self._arrays.get(key)
+            if found is not None:
+                self._arrays.move_to_end(key)
+                return found
+        loaded = _read_postings(leaf, name, btext)
+        with self._lock:
+            if key not in self._arrays:
+                self._arrays[key] = loaded
+                self._bytes += loaded[0].nbytes + loaded[1].nbytes
+                while self._bytes > self.max_bytes and len(self._arrays) > 1:
+                    _, (ids, weights) = self._arrays.popitem(last=False)
+                    self._bytes -= ids.nbytes + weights.nbytes
+        return loaded
+
+
+def _read_postings(leaf: IndexReader, name: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A word's postings in one segment as (document numbers, weights), a block at a time."""
+    try:
+        matcher = leaf.postings(name, btext)
+    except TermNotFound:
+        return np.zeros(0, np.int64), np.zeros(0)
+    ids, weights = [], []
+    while matcher.is_active():
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.append(np.asarray(matcher._ids, np.int64))
+        weights.append(np.asarray(matcher._weights, np.float64))
+        matcher._next_block()
+    return (np.concatenate(ids), np.concatenate(weights)) if ids else (np.zeros(0, np.int64), np.zeros(0))

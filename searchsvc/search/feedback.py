@@ -1,0 +1,49 @@
+"""Pseudo-relevance feedback: the words that best describe what some documents share.
+
+Ranking takes them from the best matches, related articles from the article itself.
+
+Bo1, the Bose-Einstein model of Divergence From Randomness (Amati 2003), as Terrier uses
+it for query expansion and Whoosh's :class:`~whoosh.classify.Expander` implements it: a
+word scores by how much more often it occurs in the top documents than its collection
+frequency predicts. As in Terrier (``expansion.mindocuments``), a word must occur in at
+least two of them: a word of one article says little about what the best ones share,
+and skipping those spares most of the collection-frequency look-ups.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from math import log2
+
+from whoosh.searching import Searcher
+
+MIN_DOCUMENTS = 2
+
+
+def feedback_words(
+    searcher: Searcher, docnums: Sequence[int], text_fields: Iterable[str], statistics_field: str, count: int
+) -> list[tuple[str, float]]:
+    """The ``count`` best words of the documents' stored ``text_fields`` by Bo1, with weights
+    relative to the best (1.0). Words are analyzed, and counted in the collection, as
+    ``statistics_field`` indexes them."""
+    field = searcher.schema[statistics_field]
+    text_fields = list(text_fields)
+    occurrences: Counter[str] = Counter()
+    documents: Counter[str] = Counter()
+    for docnum in docnums:
+        stored = searcher.stored_fields(docnum)
+        words = Counter(field.process_text("\n".join(stored.get(name) or "" for name in text_fields)))
+        occurrences.update(words)
+        documents.update(words.keys())
+    reader, total = searcher.reader(), searcher.doc_count_all()
+    needed = min(MIN_DOCUMENTS, len(docnums))
+    scored = []
+    for word, times in occurrences.items():
+        collection = reader.frequency(statistics_field, field.to_bytes(word)) if documents[word] >= needed else 0
+        if collection:
+            mean = collection / total  # the word's expected count in a document
+            scored.append((times * log2((1 + mean) / mean) + log2(1 + mean), word))
+    best = heapq.nlargest(count, scored)
+    return [(word, score / best[0][0]) for score, word in best]

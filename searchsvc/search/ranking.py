@@ -1,0 +1,134 @@
+"""How matches are ordered by relevance: BM25F over title and body, then pseudo-relevance feedback.
+
+Matching and ranking are kept apart. The reader's query decides *which* articles match
+(the total, the facets); what is built here only decides their *order*.
+
+1. Every plain word of the query is scored once over title and body by BM25F
+   (search/bm25f.py), the title weighted ``title_boost``:1. Phrases, prefixes and the
+   like keep Whoosh's per-field BM25 with the same k1 and b.
+2. **Pseudo-relevance feedback**: the ``feedback_terms`` most informative words of the
+   ``feedback_docs`` best matches (search/feedback.py) re-score the ``pool`` best
+   matches, each word weighted ``feedback_weight`` × its weight relative to the best.
+   Articles on the same story as the best ones move up; nothing is added to or removed
+   from the matches. Only the pool is re-scored: it holds what a reader pages through,
+   and it keeps the cost to a few numpy operations.
+
+All values are the usual published defaults (BM25's k1 and b; Terrier's 3 documents and
+10 words). bench/relevance.py measures them on Cranfield, and bench/README-relevance.md
+says why each should hold for news.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from whoosh import query as wq
+from whoosh import scoring
+from whoosh.searching import Searcher
+
+from searchsvc.search.bm25f import FieldedTerm, PostingArrays, pool_lengths
+from searchsvc.search.feedback import feedback_words
+
+FEEDBACK_FIELD = "body"  # whose analyzer and collection statistics judge feedback words
+
+
+@dataclass(frozen=True)
+class RankingSettings:
+    k1: float = 1.2  # BM25 term-frequency saturation
+    b: float = 0.75  # BM25 length normalization (title and body)
+    feedback_docs: int = 3  # best matches whose words re-score the pool (0: no feedback)
+    feedback_terms: int = 10  # words taken from them
+    feedback_weight: float = 1.0  # weight of the best feedback word, against 1 for a query word
+    pool: int = 200  # best matches re-scored by feedback (and freshness), or the page depth if deeper
+
+
+class Ranker:
+    """Ranking for one set of field weights, e.g. {"title": 2.0, "body": 1.0}."""
+
+    def __init__(self, settings: RankingSettings, field_weights: Mapping[str, float]) -> None:
+        self.settings = settings
+        self.field_weights = dict(field_weights)
+        self._postings = PostingArrays()
+
+    def weighting(self) -> scoring.WeightingModel:
+        """Whoosh's per-field BM25, for what is not a plain word (phrases, prefixes)."""
+        return scoring.BM25F(B=self.settings.b, K1=self.settings.k1)
+
+    def query(self, parsed: wq.Query) -> wq.Query:
+        """``parsed`` with each plain word scored once by BM25F over the fields it names.
+
+        The parser turns a word into ``title:word^2 OR body:word``; that OR (or a flat OR
+        of several words) becomes one :class:`FieldedTerm` per word, matching the same
+        documents.
+        """
+
+        def combine(node: wq.Query) -> wq.Query:
+            if isinstance(node, wq.Term) and node.fieldname in self.field_weights:
+                return self._word(node.text, {node.fieldname: node.boost})
+            if type(node) is wq.Or:
+                words: dict[str, dict[str, float]] = {}
+                others = []
+                for child in node.subqueries:
+                    if isinstance(child, wq.Term) and child.fieldname in self.field_weights:
+                        words.setdefault(child.text, {})[child.fieldname] = child.boost
+                    else:
+                        others.append(combine(child))
+                combined = [self._word(text, boosts) for text, boosts in words.items()]
+                return wq.Or(combined + others, boost=node.boost).normalize()
+            return node if node.is_leaf() else node.apply(combine)
+
+        return combine(parsed)
+
+    def feedback(self, searcher: Searcher, top: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+        """The (docnum, score) pairs re-scored with feedback from the best of them, best first."""
+        best = [docnum for docnum, _score in top[: self.settings.feedback_docs]]
+        words = self.key_words(searcher, best, self.settings.feedback_terms)
+        docnums = [docnum for docnum, _ in top]
+        scores = np.array([score for _, score in top]) + self.settings.feedback_weight * self.word_scores(searcher, docnums, words)
+        return _best_first(docnums, scores)
+
+    def word_scores(self, searcher: Searcher, docnums: Sequence[int], words: Sequence[tuple[str, float]]) -> np.ndarray:
+        """Each document's score for any of the (word, weight) pairs by BM25F, in ``docnums`` order.
+
+        Computed with numpy over the words' posting lists: for a pool of documents this
+        costs a few array operations where a Whoosh query would walk every match.
+        """
+        pool = np.array(docnums, dtype=np.int64)
+        order = np.argsort(pool)
+        pool = pool[order]
+        lengths = pool_lengths(searcher, pool, self.field_weights)
+        scores = np.zeros(pool.size)
+        for text, weight in words:
+            scores += self._word(text, {}, weight).pool_scores(searcher, pool, lengths, self._postings)
+        unsorted = np.empty_like(scores)
+        unsorted[order] = scores
+        return unsorted
+
+    def key_words(self, searcher: Searcher, docnums: Sequence[int], count: int) -> list[tuple[str, float]]:
+        """The ``count`` words that best tell these documents apart (Bo1), weights relative to the best."""
+        return feedback_words(searcher, docnums, self.field_weights, FEEDBACK_FIELD, count)
+
+    def words_query(self, words: Sequence[tuple[str, float]]) -> wq.Query:
+        """Any of ``words``, each scored by BM25F over title and body, times its weight."""
+        return wq.Or([self._word(text, {}, weight) for text, weight in words])
+
+    def _word(self, text: str, boosts: Mapping[str, float], boost: float = 1.0) -> FieldedTerm:
+        """A word over the fields in ``boosts`` (every ranked field when empty).
+
+        The parser puts each field's weight into its term's boost; divided out, what is
+        left is the reader's own boost (``word^2``), the same in every field.
+        """
+        settings = self.settings
+        if not boosts:
+            return FieldedTerm(text, self.field_weights, boost, settings.k1, settings.b)
+        own = max(value / self.field_weights[name] for name, value in boosts.items())
+        weights = {name: self.field_weights[name] for name in boosts}
+        return FieldedTerm(text, weights, boost * own, settings.k1, settings.b)
+
+
+def _best_first(docnums: Sequence[int], scores: np.ndarray) -> list[tuple[int, float]]:
+    """(docnum, score) pairs by descending score; ties keep their order."""
+    ranking = np.argsort(-scores, kind="stable")
+    return [(int(docnums[i]), float(scores[i])) for i in ranking]

@@ -1,0 +1,122 @@
+"""The index's own words, unstemmed, with how many articles use each: for completions and corrections.
+
+The ``words`` field (searchsvc/store.py) indexes the distinct words of each article's
+title and body as written (lowercase, no stemming), so its term list is a vocabulary a
+reader can read, and each term's document frequency says how common the word is.
+
+Reading a term list costs about half a second per 40,000 words in Whoosh, so a
+:class:`Vocabulary` is built once per version of the index (a live write adds a small
+segment: only that segment is read again) and then answers from a sorted Python list
+(binary search) and a numpy array of frequencies: microseconds per prefix.
+"""
+
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Iterator
+
+import numpy as np
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
+from whoosh.reading import IndexReader
+
+WORDS_FIELD = "words"
+_SEGMENTS_KEPT = 64
+_VERSIONS_KEPT = 4
+
+
+class Vocabulary:
+    """Sorted words and their document frequencies."""
+
+    def __init__(self, words: list[str], frequencies: np.ndarray) -> None:
+        self.words = words  # sorted
+        self.frequencies = frequencies  # int64, aligned with words
+
+    def frequency(self, word: str) -> int:
+        at = bisect_left(self.words, word)
+        return int(self.frequencies[at]) if at < len(self.words) and self.words[at] == word else 0
+
+    def completions(self, prefix: str, limit: int) -> list[str]:
+        """The ``limit`` most frequent words starting with ``prefix``, most frequent first
+        (ties alphabetical)."""
+        start = bisect_left(self.words, prefix)
+        end = bisect_left(self.words, prefix + "\U0010ffff", start)
+        if start == end:
+            return []
+        counts = self.frequencies[start:end]
+        if counts.size > limit:
+            best = np.argpartition(-counts, limit - 1)[:limit]
+        else:
+            best = np.arange(counts.size)
+        ranked = sorted(best.tolist(), key=lambda i: (-counts[i], i))  # i ascending = alphabetical
+        return [self.words[start + i] for i in ranked]
+
+    def near(self, word: str, max_distance: int) -> Iterator[tuple[int, str]]:
+        """(edit distance, word) for the vocabulary's words within ``max_distance`` of ``word``,
+        sharing its first letter (misspellings rarely change it, and it keeps this fast).
+
+        Whoosh's Levenshtein automata walk the sorted list by binary search, as its
+        ``ListCorrector`` does.
+        """
+        seen = {word}
+        for distance in range(1, max_distance + 1):
+            automaton = levenshtein_automaton(word, distance, prefix=1).to_dfa()
+            for found in find_all_matches(automaton, self._first_at_or_after):
+                if found not in seen:
+                    seen.add(found)
+                    yield distance, found
+
+    def _first_at_or_after(self, text: str) -> str | None:
+        at = bisect_left(self.words, text)
+        return self.words[at] if at < len(self.words) else None
+
+
+def styled_like(typed: str, word: str) -> str:
+    """A vocabulary word (lowercase) in the capitalization the reader typed: Word, WORD or word."""
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
+class VocabularyCache:
+    """One :class:`Vocabulary` per index version, from per-segment word lists (shared by threads)."""
+
+    def __init__(self) -> None:
+        self._segments: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._versions: OrderedDict[object, Vocabulary] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def vocabulary(self, reader: IndexReader, version: object) -> Vocabulary:
+        """The vocabulary of ``reader``; ``version`` changes whenever the index does."""
+        with self._lock:
+            found = self._versions.get(version)
+            if found is not None:
+                self._versions.move_to_end(version)
+                return found
+            parts = [self._segment(leaf) for leaf, _offset in reader.leaf_readers()]
+            words = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=str)
+            counts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+            unique, where = np.unique(words, return_inverse=True)  # segments share words: add up
+            vocabulary = Vocabulary(unique.tolist(), np.bincount(where, weights=counts, minlength=unique.size).astype(np.int64))
+            self._versions[version] = vocabulary
+            while len(self._versions) > _VERSIONS_KEPT:
+                self._versions.popitem(last=False)
+            return vocabulary
+
+    def _segment(self, leaf: IndexReader) -> tuple[np.ndarray, np.ndarray]:
+        key = leaf.segment().segment_id()
+        found = self._segments.get(key)
+        if found is None:
+            # An index built before the field existed has no words: no suggestions, no errors.
+            terms = leaf.iter_field(WORDS_FIELD) if WORDS_FIELD in leaf.schema else ()
+            pairs = [(term.decode("utf-8"), info.doc_frequency()) for term, info in terms]
+            found = (np.array([w for w, _ in pairs], dtype=str), np.array([n for _, n in pairs], dtype=np.int64))
+            self._segments[key] = found
+            while len(self._segments) > _SEGMENTS_KEPT:
+                self._segments.popitem(last=False)
+        self._segments.move_to_end(key)
+        return found
