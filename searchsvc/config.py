@@ -28,6 +28,13 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_TRUSTED_PROXIES  proxies in front whose X-Forwarded-For names the client (default: 0)
     SEARCHSVC_MAX_BODY_BYTES  largest request body accepted (default: 8 MiB)
     SEARCHSVC_MAX_QUERY_STRING  longest query string accepted, in bytes (default: 8192)
+    SEARCHSVC_BM25_K1, SEARCHSVC_BM25_B  BM25F term saturation and length normalization (1.2, 0.75)
+    SEARCHSVC_FEEDBACK_DOCS   best matches whose words re-rank the rest (default: 3; 0: off)
+    SEARCHSVC_FEEDBACK_TERMS  words taken from them (default: 10)
+    SEARCHSVC_FRESHNESS       recency boost when a search does not say: on or off (default: off)
+    SEARCHSVC_FRESHNESS_HALF_LIFE  days in which the boost halves (default: 14)
+    SEARCHSVC_FRESHNESS_FLAT  days of full boost for the newest articles (default: 1)
+    SEARCHSVC_SYNONYMS        a synonyms file (one group per line: car, automobile); none by default
     """
     env = os.environ if env is None else env
     origins = [o.strip() for o in env.get("SEARCHSVC_CORS_ORIGINS", "*").split(",") if o.strip()]
@@ -45,6 +52,14 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "TRUSTED_PROXIES": int(env.get("SEARCHSVC_TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(env.get("SEARCHSVC_MAX_BODY_BYTES", str(8 * 1024 * 1024))),
         "MAX_QUERY_STRING": int(env.get("SEARCHSVC_MAX_QUERY_STRING", "8192")),
+        "BM25_K1": float(env.get("SEARCHSVC_BM25_K1", "1.2")),
+        "BM25_B": float(env.get("SEARCHSVC_BM25_B", "0.75")),
+        "FEEDBACK_DOCS": int(env.get("SEARCHSVC_FEEDBACK_DOCS", "3")),
+        "FEEDBACK_TERMS": int(env.get("SEARCHSVC_FEEDBACK_TERMS", "10")),
+        "FRESHNESS": env.get("SEARCHSVC_FRESHNESS", "off").strip().lower() == "on",
+        "FRESHNESS_HALF_LIFE": float(env.get("SEARCHSVC_FRESHNESS_HALF_LIFE", "14")),
+        "FRESHNESS_FLAT": float(env.get("SEARCHSVC_FRESHNESS_FLAT", "1")),
+        "SYNONYMS": Path(env["SEARCHSVC_SYNONYMS"]).resolve() if env.get("SEARCHSVC_SYNONYMS") else None,
     }
 
 

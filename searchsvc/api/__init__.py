@@ -10,10 +10,12 @@ from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api
 
-from searchsvc.api import docs, error_docs, errors, health, search, writes
+from searchsvc.api import discovery, docs, error_docs, errors, health, search, writes
 from searchsvc.api.auth import SECURITY_SCHEME
 from searchsvc.api.schemas import ErrorSchema
 from searchsvc.search import SearchService, SearchSettings
+from searchsvc.search.freshness import FreshnessSettings
+from searchsvc.search.ranking import RankingSettings
 from searchsvc.store import IndexStore
 
 EXTENSION = "searchsvc.search"
@@ -53,12 +55,22 @@ def init_app(app: Flask) -> None:
             title_boost=app.config["TITLE_BOOST"],
             max_expansions=app.config["MAX_EXPANSIONS"],
             time_budget_s=app.config["TIME_BUDGET"],
+            ranking=RankingSettings(
+                k1=app.config["BM25_K1"], b=app.config["BM25_B"],
+                feedback_docs=app.config["FEEDBACK_DOCS"], feedback_terms=app.config["FEEDBACK_TERMS"],
+            ),
+            freshness=FreshnessSettings(
+                default_on=app.config["FRESHNESS"],
+                half_life_days=app.config["FRESHNESS_HALF_LIFE"],
+                flat_days=app.config["FRESHNESS_FLAT"],
+            ),
+            synonyms_file=app.config["SYNONYMS"],
         ),
     )
     api = SearchApi(app, spec_kwargs={"extra_plugins": [error_docs.CommonErrors()]})
     docs.init_app(app, api)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
-    for blueprint in (search.blp, writes.blp, health.blp):
+    for blueprint in (search.blp, discovery.blp, writes.blp, health.blp):
         api.register_blueprint(blueprint)
     errors.init_app(app)
     # after_request functions run last-registered first: this one must see flask-cors' headers.

@@ -14,8 +14,11 @@ from searchsvc.search.query import MAX_QUERY_CHARS
 MAX_PER_PAGE = 100
 
 
-class DateOrDateTime(fields.Field):
-    """``YYYY-MM-DD`` (a whole day) or an ISO 8601 datetime (naive means UTC)."""
+class DateOrDateTime(fields.String):
+    """``YYYY-MM-DD`` (a whole day) or an ISO 8601 datetime (naive means UTC).
+
+    A String subclass so OpenAPI documents it as a string, which it is on the wire.
+    """
 
     default_error_messages = {"invalid": "Not a valid date (YYYY-MM-DD) or ISO 8601 datetime."}
 
@@ -29,6 +32,24 @@ class DateOrDateTime(fields.Field):
             return parse_datetime(text)
         except ValueError as error:
             raise self.make_error("invalid") from error
+
+
+class Freshness(fields.Field):
+    """``on``, ``off`` or a half-life in days (a number): the recency boost of a relevance sort."""
+
+    default_error_messages = {"invalid": "Not on, off, or a number of days from 0.1 to 3650."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool | float:
+        text = str(value).strip().lower()
+        if text in ("on", "off"):
+            return text == "on"
+        try:
+            days = float(text)
+        except ValueError as error:
+            raise self.make_error("invalid") from error
+        if not 0.1 <= days <= 3650:
+            raise self.make_error("invalid")
+        return days
 
 
 class SearchArgs(Schema):
@@ -51,6 +72,10 @@ class SearchArgs(Schema):
     date_interval = fields.Enum(
         DateInterval, by_value=True, load_default=None,
         metadata={"description": "Bucket size of the date facet; default chosen so there are at most about 24 buckets."},
+    )
+    freshness = Freshness(
+        load_default=None,
+        metadata={"description": "Recency boost of a relevance sort: on (the configured half-life), off, or a half-life in days. Default: configured (off unless set)."},
     )
 
 
@@ -113,6 +138,32 @@ class SearchResponse(Schema):
     partial = fields.Boolean(required=True, metadata={"description": "True when the time budget ran out and counts cover only part of the matches."})
     hits = fields.List(fields.Nested(HitSchema), required=True)
     facets = fields.Nested(FacetsSchema, required=True)
+    suggestion = fields.Nested(
+        "SuggestionSchema", allow_none=True,
+        metadata={"description": "Did you mean: a corrected query that finds more, when fewer than 3 matched; else null."},
+    )
+
+
+class SuggestionSchema(Schema):
+    text = fields.String(required=True, metadata={"description": "The corrected query."})
+    html = fields.String(required=True, metadata={"description": "The corrected query, HTML-escaped, changed words in <mark>."})
+
+
+class SuggestArgs(Schema):
+    q = fields.String(load_default="", validate=validate.Length(max=200), metadata={"description": "What the reader has typed so far."})
+
+
+class CompletionSchema(Schema):
+    text = fields.String(required=True)
+
+
+class SuggestResponse(Schema):
+    query = fields.String(required=True)
+    suggestions = fields.List(fields.Nested(CompletionSchema), required=True, metadata={"description": "Up to 10, most used words first."})
+
+
+class RelatedResponse(Schema):
+    hits = fields.List(fields.Nested(ArticleSummary), required=True, metadata={"description": "Up to 5 articles, most alike first."})
 
 
 class HealthSchema(Schema):

@@ -31,6 +31,7 @@ def search(**args: Any) -> SearchResult:
             page=args["page"],
             per_page=args["per_page"],
             date_interval=args["date_interval"],
+            freshness=args["freshness"],
         )
     )
     g.result_count = result.total  # for the access log and the zero-result metric

@@ -31,6 +31,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 10
     date_interval: DateInterval | None = None  # None: chosen from the span of the matches
+    # Recency boost of a relevance sort: None the configured default, True/False on/off,
+    # a number on with that half-life in days.
+    freshness: bool | float | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,14 @@ class Facets:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A corrected query: as text, and as HTML with the changed words in ``<mark>``."""
+
+    text: str
+    html: str
+
+
+@dataclass(frozen=True)
 class SearchResult:
     query: str
     total: int
@@ -75,6 +86,7 @@ class SearchResult:
     section_facet: list[SectionCount] = field(default_factory=list)
     date_facet: list[DateBucket] = field(default_factory=list)
     partial: bool = False
+    suggestion: Suggestion | None = None  # "did you mean", when few matched
 
     @property
     def facets(self) -> Facets:

@@ -1,9 +1,11 @@
 """Answering a SearchRequest from the live index generation.
 
-Each thread keeps one open searcher and reuses it across requests. Before a request it
+Each process keeps one open searcher and reuses it across requests. Before a request it
 checks (cheaply) whether the store switched to a new generation or the index changed,
 and only then opens a fresh searcher: ``ix.searcher()``, never ``searcher.refresh()``,
-which returns stale and duplicated documents in this Whoosh version.
+which returns stale and duplicated documents in this Whoosh version. Threads take turns
+with it (a lock): the work is Python under the GIL, so a searcher per thread bought no
+speed and cost each thread its own mapped index files and caches.
 
 The matching document numbers are computed once per request; filters, facet counts,
 date sorting and paging are numpy operations over them, and only the shown page is
@@ -21,8 +23,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock, timezone
+from pathlib import Path
 import numpy as np
 from whoosh import query as wq
 from whoosh.collectors import TopCollector, WrappingCollector
@@ -40,11 +43,23 @@ from searchsvc.search.model import (
     SearchRequest,
     SearchResult,
     Sort,
+    Suggestion,
 )
+from searchsvc.search.cache import ResultCache
+from searchsvc.search.postings import PlainQueryMatcher, PostingsCache
 from searchsvc.search.query import QueryParser, query_words
+from searchsvc.search.freshness import FreshnessSettings, half_life, rescore
+from searchsvc.search.ranking import Ranker, RankingSettings
+from searchsvc.search.related import related
+from searchsvc.search.spelling import correct
+from searchsvc.search.suggest import MAX_SUGGESTIONS, completions
+from searchsvc.search.synonyms import Synonyms
+from searchsvc.search.vocabulary import VocabularyCache
 from searchsvc.store import Generation, IndexStore, article_from_stored, text_analyzer
 
 MAX_RESULT_WINDOW = 10_000  # deepest hit a request may page to, as in Elasticsearch
+FEW_RESULTS = 3  # fewer matches than this, and a corrected query is looked for
+MAX_RELATED = 5
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,9 @@ class SearchSettings:
     title_boost: float = 2.0
     max_expansions: int = 200
     time_budget_s: float = 1.0  # leaves room for highlighting and the response within 2 s
+    ranking: RankingSettings = RankingSettings()
+    freshness: FreshnessSettings = FreshnessSettings()
+    synonyms_file: Path | None = None  # search/synonyms.py
 
 
 @dataclass(frozen=True)
@@ -65,12 +83,21 @@ class IndexStatus:
 class _View:
     """One thread's open generation and searcher, with the facet columns for it."""
 
-    def __init__(self, generation: Generation, ix: FileIndex, searcher: Searcher, columns: Columns) -> None:
+    def __init__(self, generation: Generation, ix: FileIndex, searcher: Searcher, columns: Columns, postings: PostingsCache) -> None:
         self.generation = generation
         self.ix = ix
         self.searcher = searcher
         self.columns = columns
+        self.version = (generation.name, searcher.reader().generation())  # changes with every commit
+        self._postings = postings
         self._live: np.ndarray | None = None
+        self._plain: PlainQueryMatcher | None = None
+
+    @property
+    def plain(self) -> PlainQueryMatcher:
+        if self._plain is None:
+            self._plain = PlainQueryMatcher(self.searcher.reader(), str(self.generation.path), self._postings, self.live_docs())
+        return self._plain
 
     def live_docs(self) -> np.ndarray:
         """Every document number not deleted (what an empty query matches)."""
@@ -85,19 +112,31 @@ class SearchService:
     def __init__(self, store: IndexStore, settings: SearchSettings | None = None) -> None:
         self.store = store
         self.settings = settings or SearchSettings()
-        self._local = threading.local()
+        self._lock = threading.RLock()
+        self._shared: _View | None = None
         self._vocabulary = SectionVocabulary()
         self._columns = ColumnCache(self._vocabulary)
         self._section_facet = SectionFacet(self._vocabulary)
         self._date_facet = DateFacet()
         self._highlighter = Highlighter(text_analyzer())
         self._parsers: dict[str, QueryParser] = {}
+        self._postings = PostingsCache()
+        self._results = ResultCache()
+        self._ranker = Ranker(self.settings.ranking, {"title": self.settings.title_boost, "body": 1.0})
+        self._words = VocabularyCache()  # the index's unstemmed words, for suggestions and corrections
+        self._synonyms = Synonyms.load(self.settings.synonyms_file, text_analyzer()) if self.settings.synonyms_file else Synonyms([])
 
     # -- the open searcher -------------------------------------------------------------
 
+    @contextmanager
+    def _using(self) -> Iterator[_View]:
+        """The process's view of the live generation, held by one thread at a time."""
+        with self._lock:
+            yield self._view()
+
     def _view(self) -> _View:
-        """This thread's view of the live generation, reopened only when it changed."""
-        view: _View | None = getattr(self._local, "view", None)
+        """The view of the live generation, reopened only when it changed (hold the lock)."""
+        view = self._shared
         name = self.store.current_name()
         if view is not None and view.generation.name == name:
             if view.searcher.up_to_date():
@@ -110,10 +149,10 @@ class SearchService:
         return self._remember(generation, generation.open())
 
     def _remember(self, generation: Generation, ix: FileIndex) -> _View:
-        searcher = _BudgetSearcher(ix.reader(), fromindex=ix)
+        searcher = _BudgetSearcher(ix.reader(), fromindex=ix, weighting=self._ranker.weighting())
         columns = self._columns.columns(searcher.reader(), str(generation.path))
-        view = _View(generation, ix, searcher, columns)
-        self._local.view = view
+        view = _View(generation, ix, searcher, columns, self._postings)
+        self._shared = view
         return view
 
     def _parser(self, view: _View) -> QueryParser:
@@ -126,31 +165,54 @@ class SearchService:
     # -- public API ---------------------------------------------------------------------
 
     def status(self) -> IndexStatus:
-        view = self._view()
-        meta = view.generation.meta()
-        return IndexStatus(view.generation.name, view.searcher.doc_count(), meta.get("built_at"), meta.get("sources", []))
+        with self._using() as view:
+            meta = view.generation.meta()
+            return IndexStatus(view.generation.name, view.searcher.doc_count(), meta.get("built_at"), meta.get("sources", []))
 
     def article(self, article_id: str) -> Article | None:
-        view = self._view()
-        stored = view.searcher.document(id=article_id)
+        with self._using() as view:
+            stored = view.searcher.document(id=article_id)
         return article_from_stored(stored) if stored else None
 
-    def search(self, request: SearchRequest) -> SearchResult:
-        started = time.perf_counter()
-        deadline = started + self.settings.time_budget_s
-        with _posting_deadline(deadline):
-            return self._search(request, started, deadline)
+    def suggest(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
+        """Completions of the word being typed, most used first (search/suggest.py)."""
+        with self._using() as view:
+            return completions(text, self._words.vocabulary(view.searcher.reader(), view.version), limit)
 
-    def _search(self, request: SearchRequest, started: float, deadline: float) -> SearchResult:
+    def related(self, article_id: str, limit: int = MAX_RELATED) -> list[Article] | None:
+        """Articles like this one, without bodies (search/related.py); None for an unknown id."""
+        with self._using() as view:
+            docnum = view.searcher.document_number(id=article_id)
+            if docnum is None:
+                return None
+            found = related(view.searcher, self._ranker, docnum, view.columns.ticks, limit)
+            return [article_from_stored(view.searcher.stored_fields(d), with_body=False) for d in found]
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Answer a request, from the result cache when the index has not changed since."""
+        started = time.perf_counter()
+        with self._using() as view:
+            key = (view.version, replace(request, q=" ".join(request.q.split())))
+            cached = self._results.get(key)
+            if cached is not None:
+                return replace(cached, took_ms=round((time.perf_counter() - started) * 1000, 2))
+            deadline = started + self.settings.time_budget_s
+            with _posting_deadline(deadline):
+                result = self._search(view, request, started, deadline)
+        if not result.partial:
+            self._results.put(key, result)
+        return result
+
+    def _search(self, view: _View, request: SearchRequest, started: float, deadline: float) -> SearchResult:
         if request.page * request.per_page > MAX_RESULT_WINDOW:
             raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
         date_from, date_to = _time_range(request.date_from, request.date_to)
-        view = self._view()
         parsed = self._parser(view).parse(request.q, view.searcher.reader())
+        query = self._synonyms.expand(parsed)  # what matches: the reader's words and their synonyms
         browsing = isinstance(parsed, wq.Every)
         sort = request.sort or (Sort.NEWEST if browsing else Sort.RELEVANCE)
 
-        matched, partial = self._matching_docs(view, parsed, deadline)
+        matched, partial = self._matching_docs(view, query, deadline)
         codes = view.columns.section_codes[matched]
         ticks = view.columns.ticks[matched]
         in_sections = np.isin(codes, self._vocabulary.codes_matching(request.sections)) if request.sections else None
@@ -164,15 +226,17 @@ class SearchService:
         keep = _both(in_sections, in_dates)
         selected = matched if keep is None else matched[keep]
         start = (request.page - 1) * request.per_page
+        ranked = self._ranker.query(query)
         if sort is Sort.RELEVANCE and not browsing:
-            page_docs, scores, timed_out = self._top_by_relevance(view, parsed, selected, keep is not None, start, request.per_page, deadline)
+            freshness = half_life(request.freshness, self.settings.freshness)
+            page_docs, scores, timed_out = self._top_by_relevance(view, ranked, selected, keep is not None, start, request.per_page, freshness, deadline)
             partial = partial or timed_out
         else:
             selected_ticks = ticks if keep is None else ticks[keep]
             page_docs = _page_by_date(selected, selected_ticks, sort, start, request.per_page)
-            scores = self._scores(view, parsed, page_docs) if not browsing else {}
+            scores = self._scores(view, ranked, page_docs) if not browsing else {}
 
-        words = query_words(parsed, view.searcher.reader()) if not browsing else {}
+        words = query_words(query, view.searcher.reader()) if not browsing else {}
         # Highlighting re-analyzes text: past the deadline, hits show their plain opening.
         hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}) for docnum in page_docs]
         return SearchResult(
@@ -187,32 +251,58 @@ class SearchService:
             section_facet=section_facet,
             date_facet=date_facet,
             partial=partial,
+            suggestion=self._did_you_mean(view, request.q, parsed, matched.size, deadline) if not browsing and selected.size < FEW_RESULTS else None,
         )
 
     # -- steps ----------------------------------------------------------------------------
+
+    def _did_you_mean(self, view: _View, text: str, parsed: wq.Query, found: int, deadline: float) -> Suggestion | None:
+        """The query with its misspellings corrected, if that finds more (filters aside)."""
+        suggestion = correct(text.strip(), parsed, self._words.vocabulary(view.searcher.reader(), view.version))
+        if suggestion is None:
+            return None
+        corrected = self._parser(view).parse(suggestion.text, view.searcher.reader())
+        return suggestion if self._matching_docs(view, corrected, deadline)[0].size > found else None
 
     def _matching_docs(self, view: _View, parsed: wq.Query, deadline: float) -> tuple[np.ndarray, bool]:
         """All matching document numbers, sorted; stops early (partial) past the deadline."""
         if isinstance(parsed, wq.Every):
             return view.live_docs(), False
+        plain = view.plain.matching(parsed)
+        if plain is not None:
+            return plain, False
         docs = np.fromiter(view.searcher.docs_for_query(parsed), dtype=np.int64)
         partial = time.perf_counter() > deadline  # the postings ended early
         # Segments are walked in order and their offsets ascend: already sorted and unique.
         return docs, partial
 
     def _top_by_relevance(
-        self, view: _View, parsed: wq.Query, selected: np.ndarray, filtered: bool,
-        start: int, count: int, deadline: float,
+        self, view: _View, ranked: wq.Query, selected: np.ndarray, filtered: bool,
+        start: int, count: int, freshness: float, deadline: float,
     ) -> tuple[list[int], dict[int, float], bool]:
         # Whoosh treats an empty filter as no filter at all: never hand it one.
         if selected.size == 0 or start >= selected.size:
             return [], {}, False
         allow = set(selected.tolist()) if filtered else None
-        collector = _BudgetCollector(TopCollector(start + count), allow, deadline)
-        view.searcher.search_with_collector(parsed, collector)
-        ranked = [(hit.docnum, hit.score) for hit in collector.results()[start : start + count]]
+        reranked = self.settings.ranking.feedback_docs or freshness
+        # Feedback and freshness re-rank a pool of the best matches (search/ranking.py).
+        depth = max(start + count, self.settings.ranking.pool) if reranked else start + count
+        top, timed_out = self._collect(view, ranked, allow, depth, deadline)
+        if self.settings.ranking.feedback_docs and top:
+            top = self._ranker.feedback(view.searcher, top)
+        if freshness:
+            top = rescore(top, view.columns.ticks, freshness, self.settings.freshness)
+        page = top[start : start + count]
+        return [docnum for docnum, _ in page], dict(page), timed_out
+
+    def _collect(
+        self, view: _View, query: wq.Query, allow: set[int] | None, limit: int, deadline: float
+    ) -> tuple[list[tuple[int, float]], bool]:
+        """The ``limit`` best allowed matches with their scores, and whether time ran out."""
+        collector = _BudgetCollector(TopCollector(limit), allow, deadline)
+        view.searcher.search_with_collector(query, collector)
         timed_out = collector.timed_out or time.perf_counter() > deadline  # the postings ended early
-        return [docnum for docnum, _ in ranked], {docnum: float(score or 0.0) for docnum, score in ranked}, timed_out
+        return [(hit.docnum, float(hit.score or 0.0)) for hit in collector.results()], timed_out
 
     def _scores(self, view: _View, parsed: wq.Query, docnums: list[int]) -> dict[int, float]:
         """Relevance scores of a few documents shown in date order."""

@@ -1,0 +1,33 @@
+"""GET /api/suggest (completions while typing) and GET /api/articles/<id>/related."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint, abort
+
+from searchsvc import api
+from searchsvc.api.schemas import ErrorSchema, RelatedResponse, SuggestArgs, SuggestResponse
+
+blp = Blueprint("discovery", __name__, url_prefix="/api", description="Suggestions and related articles")
+
+
+@blp.route("/suggest")
+@blp.arguments(SuggestArgs, location="query", as_kwargs=True)
+@blp.response(200, SuggestResponse)
+@blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
+def suggest(q: str) -> dict[str, Any]:
+    """Completions of the word being typed, from the index's own words, most used first."""
+    return {"query": q, "suggestions": [{"text": text} for text in api.search_service().suggest(q)]}
+
+
+@blp.route("/articles/<string:article_id>/related")
+@blp.response(200, RelatedResponse)
+@blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
+@blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
+def related(article_id: str) -> dict[str, Any]:
+    """Up to 5 articles like this one (more-like-this on title and body; newer first among near ties)."""
+    found = api.search_service().related(article_id)
+    if found is None:
+        abort(404, message=f"no article with id {article_id!r}", code="not_found", parameter="article_id")
+    return {"hits": found}
