@@ -21,6 +21,9 @@ from searchsvc.sources import Problem, Record, read_sources
 from searchsvc.store import Change, IndexStore, article_fields
 
 WRITER_MEMORY_MB = 256
+# Separate segment files, not one compound file: a searcher copies each part of a compound
+# file out of its memory map onto the heap, so every worker held more than the index's size.
+WRITER_OPTIONS = {"limitmb": WRITER_MEMORY_MB, "compound": False}
 UPDATE_BATCH = 500  # articles per commit in update mode: short lock holds, few segments
 
 
@@ -86,8 +89,8 @@ class _ParallelWriter(MpWriter):
 def _bulk_writer(ix: FileIndex) -> IndexWriter:
     procs = _worker_processes()
     if procs == 1:
-        return ix.writer(limitmb=WRITER_MEMORY_MB)
-    return _ParallelWriter(ix, procs=procs, limitmb=WRITER_MEMORY_MB, multisegment=True)
+        return ix.writer(**WRITER_OPTIONS)
+    return _ParallelWriter(ix, procs=procs, multisegment=True, **WRITER_OPTIONS)
 
 
 def _articles_only(records: Iterable[Record], report: ReindexReport) -> Iterator[Article]:
@@ -137,7 +140,7 @@ def index_articles(
             if repeated:
                 # The parallel writer cannot replace across its sub-writers: apply the
                 # later versions of repeated ids in one ordinary pass afterwards.
-                with ix.writer(limitmb=WRITER_MEMORY_MB) as fixer:
+                with ix.writer(**WRITER_OPTIONS) as fixer:
                     for article in repeated.values():
                         fixer.update_document(**article_fields(article))
             report.indexed = ix.doc_count()

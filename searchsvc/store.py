@@ -269,7 +269,7 @@ def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
     last: dict[str, Change] = {}
     for op, value in changes:
         last[value.id if op == "upsert" else value] = (op, value)
-    with ix.writer() as writer:
+    with ix.writer(compound=False) as writer:  # see indexer.WRITER_OPTIONS
         for article_id, (op, value) in last.items():
             if op == "upsert":
                 writer.update_document(**article_fields(value))

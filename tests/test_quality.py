@@ -27,7 +27,7 @@ from tests.support import DEMO_DIR, REPO_ROOT, Server, build_index, get_json, sh
 
 SEED_PAGE = ("seed", "000_7e37a441b11b5017.txt")
 SEED_TITLE = "North Korean leader Kim Jong Un meets with Russian defense minister on military cooperation"
-SYNONYMS = REPO_ROOT / "demo" / "synonyms.txt"
+SYNONYMS = REPO_ROOT / "config" / "synonyms.example.txt"
 _WORD = re.compile(r"\w+(?:\.?\w+)*")
 
 
