@@ -2,9 +2,9 @@
 
 Only the query's plain words are looked at (not negated words, prefixes or field values),
 in place in the text the reader typed, so operators, quotes and fields stay as they were.
-A word is replaced when the vocabulary (search/vocabulary.py) does not have it, or has
-it in a handful of articles while a word one edit away is far more common (typos get
-into articles too: Reuters has "meetng"). The replacement is the nearest word, the most
+A word is replaced when the vocabulary (search/vocabulary.py) does not have it, or when a
+word one edit away is used by twenty times as many articles (typos get into articles
+too: Reuters has "meetng" and "goverment"). The replacement is the nearest word, the most
 common among equals, in the reader's capitalization. Whether the corrected query finds
 more than the original is the caller's decision.
 """
@@ -19,22 +19,30 @@ from whoosh import query as wq
 from searchsvc.search.model import Suggestion
 from searchsvc.search.query import _positive  # the query without its negated parts
 from searchsvc.search.vocabulary import Vocabulary, styled_like
+from searchsvc.store import FUNCTION_WORDS
 
 CORRECTED_FIELDS = ("title", "body")
 _LETTERS = re.compile(r"[^\W\d_]{2,}")  # numbers, codes and single letters are not spelled
-RARE = 3  # a known word used by fewer articles than this may still be a typo ...
-COMMONER = 20  # ... when a word one edit away is used this many times as often
+COMMONER = 20  # a known word gives way to one a letter away used this many times as often
+MAX_WORDS = 6  # longer queries get no suggestion: each word costs milliseconds to check
 
 
 def correct(text: str, parsed: wq.Query, vocabulary: Vocabulary) -> Suggestion | None:
     """The corrected query, or None when no word needs a change."""
-    changes: dict[tuple[int, int], str] = {}
-    for start, end in _word_spans(parsed):
+    words = [
+        letters
+        for start, end in _word_spans(parsed)
         # A query word may hold more than one word ("<b>brige"): each run of letters counts.
-        for letters in _LETTERS.finditer(text, start, end):
-            better = _better_word(letters.group().lower(), vocabulary)
-            if better is not None:
-                changes[letters.span()] = styled_like(letters.group(), better)
+        for letters in _LETTERS.finditer(text, start, end)
+        if letters.group().lower() not in FUNCTION_WORDS  # real words the vocabulary leaves out
+    ]
+    if len(words) > MAX_WORDS:
+        return None
+    changes: dict[tuple[int, int], str] = {}
+    for letters in words:
+        better = _better_word(letters.group().lower(), vocabulary)
+        if better is not None:
+            changes[letters.span()] = styled_like(letters.group(), better)
     if not changes:
         return None
     plain, marked, at = [], [], 0
@@ -48,19 +56,15 @@ def correct(text: str, parsed: wq.Query, vocabulary: Vocabulary) -> Suggestion |
 
 
 def _better_word(word: str, vocabulary: Vocabulary) -> str | None:
+    """The nearest, most used word for an unknown one; for a known one, a word a letter
+    away used far more often (a typo that made it into a few articles), if any."""
     frequency = vocabulary.frequency(word)
-    if frequency >= RARE:
-        return None
-    max_distance = 1 if len(word) <= 4 else 2
-    candidates = [
-        (distance, -vocabulary.frequency(found), found)
-        for distance, found in vocabulary.near(word, max_distance)
-        if frequency == 0 or distance == 1
-    ]
+    max_distance = 1 if frequency or len(word) <= 4 else 2
+    candidates = [(distance, -vocabulary.frequency(found), found) for distance, found in vocabulary.near(word, max_distance)]
     if not candidates:
         return None
     _distance, minus_count, best = min(candidates)
-    return best if frequency == 0 or -minus_count >= COMMONER * frequency else None
+    return best if -minus_count >= COMMONER * frequency else None
 
 
 def _word_spans(parsed: wq.Query) -> list[tuple[int, int]]:
