@@ -224,7 +224,7 @@ def query_words(parsed: wq.Query, reader: IndexReader) -> dict[str, set[str]]:
     so the leaves are walked here.)
     """
     words: dict[str, set[str]] = {}
-    for leaf in _positive(parsed).leaves():
+    for leaf in positive_part(parsed).leaves():
         for fieldname, text in leaf.expanded_terms(reader, phrases=True):
             if isinstance(text, bytes):
                 text = text.decode("utf-8", "replace")
@@ -232,7 +232,7 @@ def query_words(parsed: wq.Query, reader: IndexReader) -> dict[str, set[str]]:
     return words
 
 
-def _positive(parsed: wq.Query) -> wq.Query:
+def positive_part(parsed: wq.Query) -> wq.Query:
     def drop_negations(node: wq.Query) -> wq.Query:
         if isinstance(node, wq.Not):
             return wq.NullQuery

@@ -17,7 +17,7 @@ from html import escape
 from whoosh import query as wq
 
 from searchsvc.search.model import Suggestion
-from searchsvc.search.query import _positive  # the query without its negated parts
+from searchsvc.search.query import positive_part
 from searchsvc.search.vocabulary import Vocabulary, styled_like
 from searchsvc.store import FUNCTION_WORDS
 
@@ -70,7 +70,7 @@ def _better_word(word: str, vocabulary: Vocabulary) -> str | None:
 def _word_spans(parsed: wq.Query) -> list[tuple[int, int]]:
     """Where the query's positive plain words (and words of phrases) are in its text."""
     spans: set[tuple[int, int]] = set()
-    for leaf in _positive(parsed).leaves():
+    for leaf in positive_part(parsed).leaves():
         if getattr(leaf, "fieldname", None) not in CORRECTED_FIELDS:
             continue
         if type(leaf) is wq.Term and getattr(leaf, "startchar", None) is not None:
