@@ -10,10 +10,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from searchsvc.articles import load_article
 from searchsvc.cli import main
 from searchsvc.search import SearchRequest, SearchService
 from searchsvc.store import IndexStore
-from tests.support import DEMO_DIR, REPO_ROOT
+from tests.support import DEMO_DIR
 
 GOOD = {"id": "a1", "title": "Harbor bridge opens", "body": "The bridge opened today.", "section": "News", "published": "2025-01-02"}
 
@@ -78,3 +79,16 @@ def test_killed_build_is_cleaned_up_and_never_served(tmp_path: Path) -> None:
     assert store.current_name() is None
     store.remove_stale()
     assert not abandoned.exists()
+
+
+def test_relevance_search_after_live_updates_left_deleted_documents(tmp_path: Path, runner: CliRunner) -> None:
+    """Updates delete the old version in place; ranking reads posting blocks and must cope."""
+    index_dir = tmp_path / "ix"
+    runner.invoke(main, ["reindex", str(DEMO_DIR), "--index-dir", str(index_dir)])
+    store = IndexStore(index_dir)
+    store.write([("upsert", load_article({**GOOD, "id": "hg-2025-001", "title": "Bridge bridge replaced"}))])
+    service = SearchService(store)
+    result = service.search(SearchRequest(q="bridge", per_page=100))
+    assert [hit.article.title for hit in result.hits if hit.article.id == "hg-2025-001"] == ["Bridge bridge replaced"]
+    assert len({hit.article.id for hit in result.hits}) == len(result.hits) == result.total
+    assert "hg-2025-001" in {hit.article.id for hit in service.search(SearchRequest(q="replaced")).hits}

@@ -13,17 +13,17 @@ all matches) and, with numpy, for a given pool of documents (re-scoring a few hu
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from math import log
 
 import numpy as np
 from whoosh import query as wq
 from whoosh.matching import Matcher, NullMatcher, UnionMatcher, WrappingMatcher
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 from whoosh.util import make_binary_tree
+
+from searchsvc.search.postings import PostingsCache
 
 
 def normalized(count, length, average: float, weight: float, b: float):  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ class FieldedTerm(wq.Query):
         return _BM25FMatcher(fields, self._scale(searcher), self.k1)
 
     def pool_scores(
-        self, searcher: Searcher, pool: np.ndarray, lengths: Mapping[str, np.ndarray], postings: "PostingArrays"
+        self, searcher: Searcher, pool: np.ndarray, lengths: Mapping[str, np.ndarray], postings: PostingsCache
     ) -> np.ndarray:
         """The word's score in each document of ``pool`` (sorted document numbers; 0 where absent).
 
@@ -94,7 +94,7 @@ class FieldedTerm(wq.Query):
         frequency = np.zeros(pool.size)
         parent = searcher.get_parent()
         for name, btext in self._btexts(searcher.schema):
-            counts = postings.pool_counts(searcher.reader(), name, btext, pool)
+            counts = pool_counts(postings, searcher.reader(), name, btext, pool)
             average = parent.avg_field_length(name) or 1.0
             frequency += normalized(counts, lengths[name], average, self.field_weights[name], self.b)
         return self._scale(searcher) * frequency / (self.k1 + frequency)
@@ -171,63 +171,15 @@ def _unboost(reader: IndexReader, name: str) -> float:
     return 1.0 / (reader.schema[name].format.field_boost or 1.0)
 
 
-class PostingArrays:
-    """Posting lists as numpy arrays (document numbers, weights) per segment, LRU-bounded in bytes.
-
-    Whoosh's per-posting calls (``skip_to``, ``weight``) cost microseconds each in Python,
-    and decoding a block unpickles its positions too: a word's list is read once, block by
-    block, and kept while it is in use (feedback words recur across a topic's queries).
-    Shared by a process's threads.
-    """
-
-    def __init__(self, max_bytes: int = 32 * 1024 * 1024) -> None:
-        self.max_bytes = max_bytes
-        self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def pool_counts(self, reader: IndexReader, name: str, btext: bytes, pool: np.ndarray) -> np.ndarray:
-        """The word's count in ``name`` for each document of ``pool`` (sorted), 0 where absent."""
-        counts = np.zeros(pool.size)
-        for leaf, offset in reader.leaf_readers():
-            ids, weights = self._postings(leaf, name, btext)
-            if ids.size == 0:
-                continue
-            ids = ids + offset
-            at = np.minimum(np.searchsorted(ids, pool), ids.size - 1)
-            found = ids[at] == pool
-            counts[found] = weights[at[found]]
-        return counts * _unboost(reader, name)
-
-    def _postings(self, leaf: IndexReader, name: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-        key = (leaf.segment().segment_id(), name, btext)
-        with self._lock:
-            found = self._arrays.get(key)
-            if found is not None:
-                self._arrays.move_to_end(key)
-                return found
-        loaded = _read_postings(leaf, name, btext)
-        with self._lock:
-            if key not in self._arrays:
-                self._arrays[key] = loaded
-                self._bytes += loaded[0].nbytes + loaded[1].nbytes
-                while self._bytes > self.max_bytes and len(self._arrays) > 1:
-                    _, (ids, weights) = self._arrays.popitem(last=False)
-                    self._bytes -= ids.nbytes + weights.nbytes
-        return loaded
-
-
-def _read_postings(leaf: IndexReader, name: str, btext: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """A word's postings in one segment as (document numbers, weights), a block at a time."""
-    try:
-        matcher = leaf.postings(name, btext)
-    except TermNotFound:
-        return np.zeros(0, np.int64), np.zeros(0)
-    ids, weights = [], []
-    while matcher.is_active():
-        matcher._read_ids()
-        matcher._read_weights()
-        ids.append(np.asarray(matcher._ids, np.int64))
-        weights.append(np.asarray(matcher._weights, np.float64))
-        matcher._next_block()
-    return (np.concatenate(ids), np.concatenate(weights)) if ids else (np.zeros(0, np.int64), np.zeros(0))
+def pool_counts(postings: PostingsCache, reader: IndexReader, name: str, btext: bytes, pool: np.ndarray) -> np.ndarray:
+    """The word's count in ``name`` for each document of ``pool`` (sorted), 0 where absent."""
+    counts = np.zeros(pool.size)
+    for leaf, offset in reader.leaf_readers():
+        ids, weights = postings.postings(leaf, name, btext)
+        if ids.size == 0:
+            continue
+        ids = ids.astype(np.int64) + offset
+        at = np.minimum(np.searchsorted(ids, pool), ids.size - 1)
+        found = ids[at] == pool
+        counts[found] = weights[at[found]]
+    return counts * _unboost(reader, name)

@@ -24,16 +24,20 @@ _EMPTY = np.zeros(0, dtype=np.int64)
 
 
 class PostingsCache:
-    """Per-segment posting lists (document numbers) of recently used terms, LRU by bytes."""
+    """Per-segment posting lists (document numbers and weights) of recently used terms,
+    LRU-bounded in bytes and shared by a process's threads. Deleted documents are included:
+    callers keep to live documents (matching filters them, ranking scores a pool of matches).
+    """
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
-        self._arrays: OrderedDict[tuple[str, str, str, bytes], np.ndarray] = OrderedDict()
+        self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def docs(self, leaf: IndexReader, segment_key: str, fieldname: str, text: bytes) -> np.ndarray:
-        key = (segment_key, leaf.segment().segment_id(), fieldname, text)
+    def postings(self, leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+        """(sorted document numbers, weights) of a term in one segment."""
+        key = (leaf.segment().segment_id(), fieldname, text)
         with self._lock:
             found = self._arrays.get(key)
             if found is not None:
@@ -43,33 +47,40 @@ class PostingsCache:
         with self._lock:
             if key not in self._arrays:
                 self._arrays[key] = loaded
-                self._bytes += loaded.nbytes
+                self._bytes += loaded[0].nbytes + loaded[1].nbytes
                 while self._bytes > self.max_bytes and len(self._arrays) > 1:
-                    _, dropped = self._arrays.popitem(last=False)
-                    self._bytes -= dropped.nbytes
+                    _, (ids, weights) = self._arrays.popitem(last=False)
+                    self._bytes -= ids.nbytes + weights.nbytes
         return loaded
 
 
-def _read_postings(leaf: IndexReader, fieldname: str, text: bytes) -> np.ndarray:
-    """All document numbers of a term in one segment, deleted ones included, block by block."""
+def _read_postings(leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """A term's postings in one segment, block by block with Whoosh's own decoder.
+
+    The raw matcher, not ``leaf.postings()``: that wraps segments with deletions in a
+    FilterMatcher, which has no block access.
+    """
     try:
         matcher = leaf._terms.matcher(fieldname, text, leaf.schema[fieldname].format)
     except (KeyError, TermNotFound):
-        return np.zeros(0, dtype=np.int32)
-    blocks = []
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    ids, weights = [], []
     while matcher.is_active():
-        matcher._read_ids()  # one block of ids at a time: Whoosh's own decoder, no per-posting call
-        blocks.append(np.asarray(matcher._ids, dtype=np.int32))
+        matcher._read_ids()
+        matcher._read_weights()
+        ids.append(np.asarray(matcher._ids, dtype=np.int32))
+        weights.append(np.asarray(matcher._weights, dtype=np.float32))
         matcher._next_block()
-    return np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.int32)
+    if not ids:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    return np.concatenate(ids), np.concatenate(weights)
 
 
 class PlainQueryMatcher:
     """Evaluates plain queries (terms, prefixes and wildcards, AND/OR/NOT) for one searcher."""
 
-    def __init__(self, reader: IndexReader, index_path: str, cache: PostingsCache, live: np.ndarray) -> None:
+    def __init__(self, reader: IndexReader, cache: PostingsCache, live: np.ndarray) -> None:
         self.reader = reader
-        self.index_path = index_path
         self.cache = cache
         self.live = live  # sorted document numbers that are not deleted
 
@@ -85,7 +96,7 @@ class PlainQueryMatcher:
 
     def _term(self, fieldname: str, text: bytes) -> np.ndarray:
         parts = [
-            self.cache.docs(leaf, self.index_path, fieldname, text).astype(np.int64) + offset
+            self.cache.postings(leaf, fieldname, text)[0].astype(np.int64) + offset
             for leaf, offset in self.reader.leaf_readers()
         ]
         return np.concatenate(parts) if parts else _EMPTY

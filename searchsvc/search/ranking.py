@@ -28,7 +28,8 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from searchsvc.search.bm25f import FieldedTerm, PostingArrays, pool_lengths
+from searchsvc.search.bm25f import FieldedTerm, pool_lengths
+from searchsvc.search.postings import PostingsCache
 from searchsvc.search.feedback import feedback_words
 
 FEEDBACK_FIELD = "body"  # whose analyzer and collection statistics judge feedback words
@@ -47,10 +48,10 @@ class RankingSettings:
 class Ranker:
     """Ranking for one set of field weights, e.g. {"title": 2.0, "body": 1.0}."""
 
-    def __init__(self, settings: RankingSettings, field_weights: Mapping[str, float]) -> None:
+    def __init__(self, settings: RankingSettings, field_weights: Mapping[str, float], postings: PostingsCache) -> None:
         self.settings = settings
         self.field_weights = dict(field_weights)
-        self._postings = PostingArrays()
+        self._postings = postings
 
     def weighting(self) -> scoring.WeightingModel:
         """Whoosh's per-field BM25, for what is not a plain word (phrases, prefixes)."""

@@ -37,7 +37,6 @@ from searchsvc.articles import Article
 from searchsvc.search.facets import MISSING_TICKS, ColumnCache, Columns, DateFacet, SectionFacet, SectionVocabulary, ticks_of
 from searchsvc.search.highlight import Highlighter
 from searchsvc.search.model import (
-    DateInterval,
     Hit,
     SearchError,
     SearchRequest,
@@ -96,7 +95,7 @@ class _View:
     @property
     def plain(self) -> PlainQueryMatcher:
         if self._plain is None:
-            self._plain = PlainQueryMatcher(self.searcher.reader(), str(self.generation.path), self._postings, self.live_docs())
+            self._plain = PlainQueryMatcher(self.searcher.reader(), self._postings, self.live_docs())
         return self._plain
 
     def live_docs(self) -> np.ndarray:
@@ -122,7 +121,7 @@ class SearchService:
         self._parsers: dict[str, QueryParser] = {}
         self._postings = PostingsCache()
         self._results = ResultCache()
-        self._ranker = Ranker(self.settings.ranking, {"title": self.settings.title_boost, "body": 1.0})
+        self._ranker = Ranker(self.settings.ranking, {"title": self.settings.title_boost, "body": 1.0}, self._postings)
         self._words = VocabularyCache()  # the index's unstemmed words, for suggestions and corrections
         self._synonyms = Synonyms.load(self.settings.synonyms_file, text_analyzer()) if self.settings.synonyms_file else Synonyms([])
 
