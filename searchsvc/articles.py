@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -55,7 +56,8 @@ class Article:
     tags: tuple[str, ...] = field(default=())
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Not dataclasses.asdict: it deep-copies every value, a third of a cached search response's time.
+        data = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
         data["authors"] = list(self.authors)
         data["tags"] = list(self.tags)
         return data

@@ -18,12 +18,8 @@ from whoosh.writing import IndexWriter
 
 from searchsvc.articles import Article
 from searchsvc.sources import Problem, Record, read_sources
-from searchsvc.store import Change, IndexStore, article_fields
+from searchsvc.store import WRITER_OPTIONS, Change, IndexStore, article_fields
 
-WRITER_MEMORY_MB = 256
-# Separate segment files, not one compound file: a searcher copies each part of a compound
-# file out of its memory map onto the heap, so every worker held more than the index's size.
-WRITER_OPTIONS = {"limitmb": WRITER_MEMORY_MB, "compound": False}
 UPDATE_BATCH = 500  # articles per commit in update mode: short lock holds, few segments
 
 

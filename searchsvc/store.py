@@ -40,6 +40,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.index import FileIndex
 
 from searchsvc.articles import Article, load_article
+from searchsvc.posting_arrays import PostingArraysCodec
 
 CURRENT_FILE = "CURRENT"
 JOURNAL_FILE = "journal.jsonl"
@@ -49,6 +50,10 @@ GENERATIONS_DIR = "generations"
 BUILDING_SUFFIX = ".building"
 META_FILE = "generation.json"
 TITLE_BOOST = 2.0
+# Every writer's options. Separate segment files, not one compound file: a searcher copies
+# each part of a compound file out of its memory map onto the heap, so every worker held
+# more than the index's size. The codec also writes each segment's posting arrays.
+WRITER_OPTIONS: dict[str, Any] = {"limitmb": 256, "compound": False, "codec": PostingArraysCodec()}
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -65,7 +70,7 @@ def text_analyzer() -> StemmingAnalyzer:
     return StemmingAnalyzer(stemfn=stem_word, cachesize=100_000)
 
 
-_TOKEN = re.compile(default_pattern.pattern.replace("(", "(?:"), re.UNICODE)  # the same tokens, findall-friendly
+TOKEN = re.compile(default_pattern.pattern.replace("(", "(?:"), re.UNICODE)  # the same tokens, findall-friendly
 
 
 def index_words(text: str) -> list[tuple[int, str]]:
@@ -73,13 +78,34 @@ def index_words(text: str) -> list[tuple[int, str]]:
     lowercase, drop stop words and one-letter words, stem; in bulk, with a regex
     ``findall`` and one C call. Positions as Whoosh's StopFilter renumbers them: the first
     kept word keeps its token position, the following ones count on from it."""
-    tokens = (token.lower() for token in _TOKEN.findall(text))
-    kept = [(position, word) for position, word in enumerate(tokens) if len(word) >= 2 and word not in STOP_WORDS]
+    tokens = (token.lower() for token in TOKEN.findall(text))
+    kept = [(position, word) for position, word in enumerate(tokens) if _is_kept(word)]
     if not kept:
         return []
     first = kept[0][0]
     stems = _stemmer.stemWords([word for _, word in kept])
     return list(enumerate(stems, start=first))
+
+
+def text_tokens(text: str) -> list[tuple[int, int, str]]:
+    """Every token of ``text`` as (start, end, word), as :func:`text_analyzer` makes them when
+    asked to keep stop words (as Whoosh's highlighter does): lowercased, stop words and
+    one-letter words left as they are, the others stemmed; in bulk, like :func:`index_words`."""
+    spans = [(match.start(), match.end(), match.group().lower()) for match in TOKEN.finditer(text)]
+    stems = iter(_stemmer.stemWords([word for _, _, word in spans if _is_kept(word)]))
+    return [(start, end, next(stems) if _is_kept(word) else word) for start, end, word in spans]
+
+
+def _is_kept(word: str) -> bool:
+    return len(word) >= 2 and word not in STOP_WORDS
+
+
+def analyze_forms(tokens: Iterable[str]) -> dict[str, str]:
+    """Each distinct token as :func:`text_tokens` gives it, with one stemming call for all."""
+    lowered = {token: token.lower() for token in set(tokens)}
+    kept = [word for word in set(lowered.values()) if _is_kept(word)]
+    stems = dict(zip(kept, _stemmer.stemWords(kept)))
+    return {token: stems.get(word, word) for token, word in lowered.items()}
 
 
 class BulkPositions(formats.Positions):
@@ -134,7 +160,7 @@ class DistinctWords(formats.Existence):
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
-        words = {token.lower() for token in _TOKEN.findall(value)}
+        words = {token.lower() for token in TOKEN.findall(value)}
         # Numbers ("16.25", "1987") are never misspelled or completed: left out.
         return ((word, 1, self.field_boost, b"") for word in words if len(word) >= 2 and word[0].isalpha() and word not in FUNCTION_WORDS)
 
@@ -269,7 +295,7 @@ def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
     last: dict[str, Change] = {}
     for op, value in changes:
         last[value.id if op == "upsert" else value] = (op, value)
-    with ix.writer(compound=False) as writer:  # see indexer.WRITER_OPTIONS
+    with ix.writer(**WRITER_OPTIONS) as writer:
         for article_id, (op, value) in last.items():
             if op == "upsert":
                 writer.update_document(**article_fields(value))

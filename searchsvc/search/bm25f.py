@@ -7,8 +7,9 @@ saturated once, with one Robertson-Sparck Jones idf for the word:
 
     score = boost · idf · (k1 + 1) · tf / (k1 + tf),   tf = Σ_f w_f · count_f / (1 − b + b · len_f / avglen_f)
 
-A :class:`FieldedTerm` does this per match through a Whoosh matcher (the first ranking of
-all matches) and, with numpy, for a given pool of documents (re-scoring a few hundred).
+A :class:`FieldedTerm` does this with numpy for a given pool of documents (every match of a
+query, or the best few hundred re-scored by feedback) and, for queries with parts only
+Whoosh can match, per match through a Whoosh matcher.
 """
 
 from __future__ import annotations
@@ -29,15 +30,6 @@ from searchsvc.search.postings import PostingsCache
 def normalized(count, length, average: float, weight: float, b: float):  # type: ignore[no-untyped-def]
     """A field's weighted, length-normalized count (floats or numpy arrays)."""
     return weight * count / (1 - b + b * length / average)
-
-
-def pool_lengths(searcher: Searcher, pool: np.ndarray, fieldnames: Iterable[str]) -> dict[str, np.ndarray]:
-    """Each field's length in each document of a pool (the same for every word scored on it)."""
-    reader = searcher.reader()
-    return {
-        name: np.array([reader.doc_field_length(int(docnum), name, 1) or 1 for docnum in pool], dtype=np.float64)
-        for name in fieldnames
-    }
 
 
 class FieldedTerm(wq.Query):
@@ -82,33 +74,34 @@ class FieldedTerm(wq.Query):
         ]
         if not fields:
             return NullMatcher()
-        return _BM25FMatcher(fields, self._scale(searcher), self.k1)
+        parent = searcher.get_parent()
+        frequency = max((parent.doc_frequency(name, btext) for name, btext in self._btexts(searcher.schema)), default=0)
+        return _BM25FMatcher(fields, self._scale(frequency, parent.doc_count_all()), self.k1)
 
     def pool_scores(
         self, searcher: Searcher, pool: np.ndarray, lengths: Mapping[str, np.ndarray], postings: PostingsCache
     ) -> np.ndarray:
-        """The word's score in each document of ``pool`` (sorted document numbers; 0 where absent).
-
-        ``lengths`` is :func:`pool_lengths` of the same pool.
-        """
+        """The word's score in each document of ``pool`` (sorted document numbers; 0 where absent),
+        the same as its matcher's. ``searcher`` is a top-level one; ``lengths``: each field's
+        length by document number."""
+        reader = searcher.reader()
         frequency = np.zeros(pool.size)
-        parent = searcher.get_parent()
+        documents = 0  # the word's document frequency: its postings, deleted documents included, as Whoosh counts
         for name, btext in self._btexts(searcher.schema):
-            counts = pool_counts(postings, searcher.reader(), name, btext, pool)
-            average = parent.avg_field_length(name) or 1.0
-            frequency += normalized(counts, lengths[name], average, self.field_weights[name], self.b)
-        return self._scale(searcher) * frequency / (self.k1 + frequency)
+            lists = [(postings.postings(leaf, name, btext), offset) for leaf, offset in reader.leaf_readers()]
+            documents = max(documents, sum(ids.size for (ids, _weights), _offset in lists))
+            counts = _pool_counts(lists, pool) * _unboost(reader, name)
+            average = searcher.avg_field_length(name) or 1.0
+            frequency += normalized(counts, lengths[name][pool], average, self.field_weights[name], self.b)
+        return self._scale(documents, searcher.doc_count_all()) * frequency / (self.k1 + frequency)
 
     def _btexts(self, schema) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
         return [(name, schema[name].to_bytes(self.text)) for name in self.field_weights if name in schema]
 
-    def _scale(self, searcher: Searcher) -> float:
+    def _scale(self, frequency: int, documents: int) -> float:
         """boost · idf · (k1 + 1); the idf's document frequency is the word's in the field
         where it is most common, standing in for "in any field" (the body usually holds
         the title's words)."""
-        parent = searcher.get_parent()
-        frequency = max((parent.doc_frequency(name, btext) for name, btext in self._btexts(searcher.schema)), default=0)
-        documents = parent.doc_count_all()
         idf = log(1 + (documents - frequency + 0.5) / (frequency + 0.5))
         return self.boost * idf * (self.k1 + 1)
 
@@ -171,15 +164,15 @@ def _unboost(reader: IndexReader, name: str) -> float:
     return 1.0 / (reader.schema[name].format.field_boost or 1.0)
 
 
-def pool_counts(postings: PostingsCache, reader: IndexReader, name: str, btext: bytes, pool: np.ndarray) -> np.ndarray:
-    """The word's count in ``name`` for each document of ``pool`` (sorted), 0 where absent."""
+def _pool_counts(lists: list[tuple[tuple[np.ndarray, np.ndarray], int]], pool: np.ndarray) -> np.ndarray:
+    """The weight of a term's postings (per segment, with its offset) for each document of
+    ``pool`` (sorted), 0 where absent."""
     counts = np.zeros(pool.size)
-    for leaf, offset in reader.leaf_readers():
-        ids, weights = postings.postings(leaf, name, btext)
+    for (ids, weights), offset in lists:
         if ids.size == 0:
             continue
         ids = ids.astype(np.int64) + offset
         at = np.minimum(np.searchsorted(ids, pool), ids.size - 1)
         found = ids[at] == pool
         counts[found] = weights[at[found]]
-    return counts * _unboost(reader, name)
+    return counts

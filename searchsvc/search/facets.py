@@ -1,106 +1,22 @@
-"""Exact facet counts over all matches, from columns held as numpy arrays.
+"""Exact facet counts over all matches, from the per-document columns (search/columns.py).
 
-Whoosh's ``groupedby`` collects and scores every hit in Python. Instead each segment's
-``section`` and ``published`` columns are read once into numpy arrays (cached per
-segment, so a live update only loads its new segment), and a facet is a ``bincount`` or a
-``unique`` over the matching document numbers.
+Whoosh's ``groupedby`` collects and scores every hit in Python; here a facet is a
+``bincount`` or a ``unique`` over the matching documents' column values.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
+from searchsvc.search.columns import MISSING_TICKS, SectionVocabulary
 from searchsvc.search.model import DateBucket, DateInterval, SectionCount
 
-MISSING_TICKS = np.iinfo(np.int64).min  # no published date
 _EPOCH_TICKS = datetime_to_long(datetime(1970, 1, 1))
 _TICKS_PER_DAY = 86_400 * 1_000_000
-_SEGMENT_CACHE_SIZE = 64
 MAX_AUTO_BUCKETS = 24
-
-
-def ticks_of(moment: datetime) -> int:
-    """Whoosh's column value (µs since year 1, naive UTC) for a naive-UTC or aware datetime."""
-    if moment.tzinfo is not None:
-        moment = (moment - moment.utcoffset()).replace(tzinfo=None)  # type: ignore[operator]
-    return datetime_to_long(moment)
-
-
-class SectionVocabulary:
-    """Section names <-> small integer codes, shared by every segment of the process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.names: list[str] = []
-        self._codes: dict[str, int] = {}
-
-    def code(self, name: str) -> int:
-        with self._lock:
-            found = self._codes.get(name)
-            if found is None:
-                found = self._codes[name] = len(self.names)
-                self.names.append(name)
-            return found
-
-    def codes_matching(self, requested: tuple[str, ...]) -> np.ndarray:
-        """Codes of the known sections equal to the requested ones, ignoring case."""
-        wanted = {name.casefold() for name in requested}
-        return np.array([code for code, name in enumerate(self.names) if name.casefold() in wanted], dtype=np.int32)
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Per-document facet values of one searcher, indexed by global document number."""
-
-    section_codes: np.ndarray  # int32
-    ticks: np.ndarray  # int64, MISSING_TICKS where there is no date
-
-
-class ColumnCache:
-    """Loads and caches each segment's columns; concatenates them per searcher."""
-
-    def __init__(self, vocabulary: SectionVocabulary) -> None:
-        self.vocabulary = vocabulary
-        self._segments: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def columns(self, reader: IndexReader, index_path: str) -> Columns:
-        parts = [self._segment(leaf, index_path) for leaf, _offset in reader.leaf_readers()]
-        if not parts:
-            return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64))
-        return Columns(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-
-    def _segment(self, leaf: IndexReader, index_path: str) -> tuple[np.ndarray, np.ndarray]:
-        key = (index_path, leaf.segment().segment_id())
-        with self._lock:
-            if key in self._segments:
-                self._segments.move_to_end(key)
-                return self._segments[key]
-        loaded = self._load(leaf)
-        with self._lock:
-            self._segments[key] = loaded
-            while len(self._segments) > _SEGMENT_CACHE_SIZE:
-                self._segments.popitem(last=False)
-        return loaded
-
-    def _load(self, leaf: IndexReader) -> tuple[np.ndarray, np.ndarray]:
-        size = leaf.doc_count_all()
-        codes = np.fromiter(
-            (self.vocabulary.code(value.decode("utf-8")) for value in leaf.column_reader("section", translate=False)),
-            dtype=np.int32,
-            count=size,
-        )
-        raw = np.fromiter(leaf.column_reader("published", translate=False), dtype=np.uint64, count=size)
-        # A document without a date holds the column's default, the largest unsigned value.
-        ticks = np.where(raw > np.iinfo(np.int64).max, MISSING_TICKS, raw.astype(np.int64, casting="unsafe"))
-        return codes, ticks
 
 
 class SectionFacet:

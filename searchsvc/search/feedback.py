@@ -19,11 +19,14 @@ from math import log2
 
 from whoosh.searching import Searcher
 
+from searchsvc.search.postings import PostingsCache
+from searchsvc.store import index_words
+
 MIN_DOCUMENTS = 2
 
 
 def feedback_words(
-    searcher: Searcher, docnums: Sequence[int], text_fields: Iterable[str], statistics_field: str, count: int
+    searcher: Searcher, docnums: Sequence[int], text_fields: Iterable[str], statistics_field: str, count: int, postings: PostingsCache
 ) -> list[tuple[str, float]]:
     """The ``count`` best words of the documents' stored ``text_fields`` by Bo1, with weights
     relative to the best (1.0). Words are analyzed, and counted in the collection, as
@@ -34,14 +37,17 @@ def feedback_words(
     documents: Counter[str] = Counter()
     for docnum in docnums:
         stored = searcher.stored_fields(docnum)
-        words = Counter(field.process_text("\n".join(stored.get(name) or "" for name in text_fields)))
+        # The words as the field's analyzer indexes them (index_words: the same, in bulk).
+        words = Counter(word for _position, word in index_words("\n".join(stored.get(name) or "" for name in text_fields)))
         occurrences.update(words)
         documents.update(words.keys())
-    reader, total = searcher.reader(), searcher.doc_count_all()
+    total = searcher.doc_count_all()
     needed = min(MIN_DOCUMENTS, len(docnums))
+    shared = [word for word in occurrences if documents[word] >= needed]
+    collections = postings.frequencies(searcher.reader(), statistics_field, [field.to_bytes(word) for word in shared])
     scored = []
-    for word, times in occurrences.items():
-        collection = reader.frequency(statistics_field, field.to_bytes(word)) if documents[word] >= needed else 0
+    for word, collection in zip(shared, collections.tolist()):
+        times = occurrences[word]
         if collection:
             mean = collection / total  # the word's expected count in a document
             scored.append((times * log2((1 + mean) / mean) + log2(1 + mean), word))

@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from searchsvc.search.facets import MISSING_TICKS, ticks_of
+from searchsvc.search.columns import MISSING_TICKS, ticks_of
 
 FLOOR = 0.25  # the factor of the oldest articles: 4x the relevance still wins
 _TICKS_PER_DAY = 86_400 * 1_000_000

@@ -19,30 +19,43 @@ from whoosh import query as wq
 from whoosh.query.ranges import RangeMixin
 from whoosh.reading import IndexReader, TermNotFound
 
+from searchsvc.posting_arrays import SegmentPostings
+
 CACHE_BYTES = 48 * 1024 * 1024
+MAPPED_SEGMENTS = 64
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
 class PostingsCache:
-    """Per-segment posting lists (document numbers and weights) of recently used terms,
-    LRU-bounded in bytes and shared by a process's threads. Deleted documents are included:
-    callers keep to live documents (matching filters them, ranking scores a pool of matches).
+    """Per-segment posting lists (document numbers and weights), shared by a process's threads.
+
+    A segment with posting arrays (searchsvc/posting_arrays.py) answers from its memory
+    map; others are read through Whoosh and kept, LRU-bounded in bytes. Deleted documents
+    are included: callers keep to live documents (matching filters them, ranking scores
+    only matches).
     """
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
         self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._bytes = 0
+        self._segments: OrderedDict[str, SegmentPostings | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def postings(self, leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         """(sorted document numbers, weights) of a term in one segment."""
-        key = (leaf.segment().segment_id(), fieldname, text)
-        with self._lock:
-            found = self._arrays.get(key)
+        segment_id = leaf.segment().segment_id()
+        mapped = self._segment(segment_id, leaf)
+        if mapped is not None:
+            found = mapped.postings(fieldname, text)
             if found is not None:
-                self._arrays.move_to_end(key)
                 return found
+        key = (segment_id, fieldname, text)
+        with self._lock:
+            cached = self._arrays.get(key)
+            if cached is not None:
+                self._arrays.move_to_end(key)
+                return cached
         loaded = _read_postings(leaf, fieldname, text)
         with self._lock:
             if key not in self._arrays:
@@ -52,6 +65,30 @@ class PostingsCache:
                     _, (ids, weights) = self._arrays.popitem(last=False)
                     self._bytes -= ids.nbytes + weights.nbytes
         return loaded
+
+    def frequencies(self, reader: IndexReader, fieldname: str, texts: list[bytes]) -> np.ndarray:
+        """Each term's total weight in the index, Whoosh's ``reader.frequency()``, for many at once."""
+        totals = np.zeros(len(texts))
+        for leaf, _offset in reader.leaf_readers():
+            mapped = self._segment(leaf.segment().segment_id(), leaf)
+            found = mapped.frequencies(fieldname, texts) if mapped is not None else None
+            if found is None:
+                found = np.array([leaf.frequency(fieldname, text) for text in texts], dtype=np.float64)
+            totals += found
+        return totals
+
+    def _segment(self, segment_id: str, leaf: IndexReader) -> SegmentPostings | None:
+        """The segment's mapped arrays (None without), opened once."""
+        with self._lock:
+            if segment_id in self._segments:
+                self._segments.move_to_end(segment_id)
+                return self._segments[segment_id]
+        mapped = SegmentPostings.of(leaf)
+        with self._lock:
+            self._segments[segment_id] = mapped
+            while len(self._segments) > MAPPED_SEGMENTS:
+                self._segments.popitem(last=False)
+        return mapped
 
 
 def _read_postings(leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:

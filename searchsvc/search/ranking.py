@@ -28,9 +28,9 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from searchsvc.search.bm25f import FieldedTerm, pool_lengths
-from searchsvc.search.postings import PostingsCache
+from searchsvc.search.bm25f import FieldedTerm
 from searchsvc.search.feedback import feedback_words
+from searchsvc.search.postings import PostingsCache
 
 FEEDBACK_FIELD = "body"  # whose analyzer and collection statistics judge feedback words
 
@@ -82,24 +82,40 @@ class Ranker:
 
         return combine(parsed)
 
-    def feedback(self, searcher: Searcher, top: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+    def scores(self, searcher: Searcher, ranked: wq.Query, docs: np.ndarray, lengths: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """The score of each of ``docs`` (sorted document numbers, all matching ``ranked``),
+        equal to what Whoosh's matchers give them; None when ``ranked`` has parts only
+        Whoosh can score (phrases, prefixes, other fields).
+
+        numpy over the words' posting lists: ranking every match costs a few array
+        operations where Whoosh's collector walks the matches one by one in Python.
+        ``lengths``: each ranked field's length by document number.
+        """
+        words = _scored_words(ranked)
+        if words is None:
+            return None
+        scores = np.zeros(docs.size)
+        for word, factor in words:
+            scores += factor * (word.pool_scores(searcher, docs, lengths, self._postings) if word else 1.0)
+        return scores
+
+    def feedback(
+        self, searcher: Searcher, top: Sequence[tuple[int, float]], lengths: Mapping[str, np.ndarray]
+    ) -> list[tuple[int, float]]:
         """The (docnum, score) pairs re-scored with feedback from the best of them, best first."""
         best = [docnum for docnum, _score in top[: self.settings.feedback_docs]]
         words = self.key_words(searcher, best, self.settings.feedback_terms)
         docnums = [docnum for docnum, _ in top]
-        scores = np.array([score for _, score in top]) + self.settings.feedback_weight * self.word_scores(searcher, docnums, words)
+        scores = np.array([score for _, score in top]) + self.settings.feedback_weight * self.word_scores(searcher, docnums, words, lengths)
         return _best_first(docnums, scores)
 
-    def word_scores(self, searcher: Searcher, docnums: Sequence[int], words: Sequence[tuple[str, float]]) -> np.ndarray:
-        """Each document's score for any of the (word, weight) pairs by BM25F, in ``docnums`` order.
-
-        Computed with numpy over the words' posting lists: for a pool of documents this
-        costs a few array operations where a Whoosh query would walk every match.
-        """
+    def word_scores(
+        self, searcher: Searcher, docnums: Sequence[int], words: Sequence[tuple[str, float]], lengths: Mapping[str, np.ndarray]
+    ) -> np.ndarray:
+        """Each document's score for any of the (word, weight) pairs by BM25F, in ``docnums`` order."""
         pool = np.array(docnums, dtype=np.int64)
         order = np.argsort(pool)
         pool = pool[order]
-        lengths = pool_lengths(searcher, pool, self.field_weights)
         scores = np.zeros(pool.size)
         for text, weight in words:
             scores += self._word(text, {}, weight).pool_scores(searcher, pool, lengths, self._postings)
@@ -109,7 +125,7 @@ class Ranker:
 
     def key_words(self, searcher: Searcher, docnums: Sequence[int], count: int) -> list[tuple[str, float]]:
         """The ``count`` words that best tell these documents apart (Bo1), weights relative to the best."""
-        return feedback_words(searcher, docnums, self.field_weights, FEEDBACK_FIELD, count)
+        return feedback_words(searcher, docnums, self.field_weights, FEEDBACK_FIELD, count, self._postings)
 
     def words_query(self, words: Sequence[tuple[str, float]]) -> wq.Query:
         """Any of ``words``, each scored by BM25F over title and body, times its weight."""
@@ -127,6 +143,42 @@ class Ranker:
         own = max(value / self.field_weights[name] for name, value in boosts.items())
         weights = {name: self.field_weights[name] for name in boosts}
         return FieldedTerm(text, weights, boost * own, settings.k1, settings.b)
+
+
+def best(docs: np.ndarray, scores: np.ndarray, count: int) -> list[tuple[int, float]]:
+    """The ``count`` best (docnum, score) pairs, best first; ties by document number, as
+    Whoosh's collector breaks them."""
+    if count < docs.size:
+        kept = np.argpartition(-scores, count - 1)[:count]
+        # Documents tied with the last kept score may have been left out in favour of later ones.
+        floor = scores[kept].min()
+        kept = np.flatnonzero(scores >= floor)
+        docs, scores = docs[kept], scores[kept]
+    order = np.lexsort((docs, -scores))[:count]
+    return list(zip(docs[order].tolist(), scores[order].tolist()))
+
+
+def _scored_words(node: wq.Query, factor: float = 1.0) -> list[tuple[FieldedTerm | None, float]] | None:
+    """The words that score ``node`` with the boost each gets from the queries around it,
+    as Whoosh's matchers apply them (None for a constant 1); None for a part numpy does
+    not score."""
+    if isinstance(node, FieldedTerm):
+        return [(node, factor)]
+    if isinstance(node, wq.AndNot):  # the excluded part never scores
+        return _scored_words(node.a, factor)
+    if isinstance(node, wq.AndMaybe):
+        parts = [_scored_words(node.a, factor), _scored_words(node.b, factor)]
+    elif isinstance(node, wq.And) or (type(node) is wq.Or and not node.minmatch):
+        children = node.subqueries
+        # Whoosh applies a compound's boost only when it has several parts.
+        inner = factor * node.boost if len(children) > 1 else factor
+        # In an And, Whoosh scores a negated part as a constant 1 (its matcher's weight).
+        parts = [[(None, inner)] if isinstance(child, wq.Not) and isinstance(node, wq.And) else _scored_words(child, inner) for child in children]
+    else:
+        return None
+    if any(part is None for part in parts):
+        return None
+    return [pair for part in parts for pair in part]  # type: ignore[union-attr]
 
 
 def _best_first(docnums: Sequence[int], scores: np.ndarray) -> list[tuple[int, float]]:

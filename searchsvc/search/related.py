@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from whoosh.searching import Searcher
 
+from searchsvc.search.columns import Columns
 from searchsvc.search.ranking import Ranker
 
 KEY_WORDS = 15  # words that characterize the article
@@ -19,19 +20,16 @@ CANDIDATES = 50  # candidates scored with all the key words
 NEAR_TIE = 0.95  # scores within 5% of the first of a run count as tied
 
 
-def related(searcher: Searcher, ranker: Ranker, docnum: int, ticks: np.ndarray, limit: int) -> list[int]:
-    """Document numbers of up to ``limit`` articles like ``docnum`` (never itself), best first.
-
-    ``ticks`` is the index's ``published`` column by document number.
-    """
+def related(searcher: Searcher, ranker: Ranker, docnum: int, columns: Columns, limit: int) -> list[int]:
+    """Document numbers of up to ``limit`` articles like ``docnum`` (never itself), best first."""
     words = ranker.key_words(searcher, [docnum], KEY_WORDS)
     if not words:
         return []
     hits = searcher.search(ranker.words_query(words[:SEARCH_WORDS]), limit=max(CANDIDATES, limit), mask={docnum})
     candidates = [hit.docnum for hit in hits]
-    scores = ranker.word_scores(searcher, candidates, words)
+    scores = ranker.word_scores(searcher, candidates, words, columns.lengths)
     ranked = sorted(zip(candidates, scores.tolist()), key=lambda pair: -pair[1])
-    return [found for found, _score in _newest_first_among_ties(ranked, ticks)][:limit]
+    return [found for found, _score in _newest_first_among_ties(ranked, columns.ticks)][:limit]
 
 
 def _newest_first_among_ties(ranked: list[tuple[int, float]], ticks: np.ndarray) -> list[tuple[int, float]]:

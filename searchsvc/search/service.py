@@ -34,7 +34,8 @@ from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
-from searchsvc.search.facets import MISSING_TICKS, ColumnCache, Columns, DateFacet, SectionFacet, SectionVocabulary, ticks_of
+from searchsvc.search.columns import MISSING_TICKS, ColumnCache, Columns, SectionVocabulary, ticks_of
+from searchsvc.search.facets import DateFacet, SectionFacet
 from searchsvc.search.highlight import Highlighter
 from searchsvc.search.model import (
     Hit,
@@ -48,7 +49,7 @@ from searchsvc.search.cache import ResultCache
 from searchsvc.search.postings import PlainQueryMatcher, PostingsCache
 from searchsvc.search.query import QueryParser, query_words
 from searchsvc.search.freshness import FreshnessSettings, half_life, rescore
-from searchsvc.search.ranking import Ranker, RankingSettings
+from searchsvc.search.ranking import Ranker, RankingSettings, best
 from searchsvc.search.related import related
 from searchsvc.search.spelling import correct
 from searchsvc.search.suggest import MAX_SUGGESTIONS, completions
@@ -114,14 +115,14 @@ class SearchService:
         self._lock = threading.RLock()
         self._shared: _View | None = None
         self._vocabulary = SectionVocabulary()
-        self._columns = ColumnCache(self._vocabulary)
         self._section_facet = SectionFacet(self._vocabulary)
         self._date_facet = DateFacet()
-        self._highlighter = Highlighter(text_analyzer())
+        self._highlighter = Highlighter()
         self._parsers: dict[str, QueryParser] = {}
         self._postings = PostingsCache()
         self._results = ResultCache()
         self._ranker = Ranker(self.settings.ranking, {"title": self.settings.title_boost, "body": 1.0}, self._postings)
+        self._columns = ColumnCache(self._vocabulary, tuple(self._ranker.field_weights))
         self._words = VocabularyCache()  # the index's unstemmed words, for suggestions and corrections
         self._synonyms = Synonyms.load(self.settings.synonyms_file, text_analyzer()) if self.settings.synonyms_file else Synonyms([])
 
@@ -184,7 +185,7 @@ class SearchService:
             docnum = view.searcher.document_number(id=article_id)
             if docnum is None:
                 return None
-            found = related(view.searcher, self._ranker, docnum, view.columns.ticks, limit)
+            found = related(view.searcher, self._ranker, docnum, view.columns, limit)
             return [article_from_stored(view.searcher.stored_fields(d), with_body=False) for d in found]
 
     def search(self, request: SearchRequest) -> SearchResult:
@@ -282,13 +283,17 @@ class SearchService:
         # Whoosh treats an empty filter as no filter at all: never hand it one.
         if selected.size == 0 or start >= selected.size:
             return [], {}, False
-        allow = set(selected.tolist()) if filtered else None
         reranked = self.settings.ranking.feedback_docs or freshness
         # Feedback and freshness re-rank a pool of the best matches (search/ranking.py).
         depth = max(start + count, self.settings.ranking.pool) if reranked else start + count
-        top, timed_out = self._collect(view, ranked, allow, depth, deadline)
+        lengths = view.columns.lengths
+        scores = self._ranker.scores(view.searcher, ranked, selected, lengths)
+        if scores is not None:
+            top, timed_out = best(selected, scores, depth), False
+        else:
+            top, timed_out = self._collect(view, ranked, set(selected.tolist()) if filtered else None, depth, deadline)
         if self.settings.ranking.feedback_docs and top:
-            top = self._ranker.feedback(view.searcher, top)
+            top = self._ranker.feedback(view.searcher, top, lengths)
         if freshness:
             top = rescore(top, view.columns.ticks, freshness, self.settings.freshness)
         page = top[start : start + count]
@@ -307,6 +312,10 @@ class SearchService:
         """Relevance scores of a few documents shown in date order."""
         if not docnums:
             return {}
+        pool = np.array(sorted(docnums), dtype=np.int64)
+        scores = self._ranker.scores(view.searcher, parsed, pool, view.columns.lengths)
+        if scores is not None:
+            return dict(zip(pool.tolist(), scores.tolist()))
         results = view.searcher.search(parsed, limit=len(docnums), filter=set(docnums))
         return {hit.docnum: float(hit.score or 0.0) for hit in results}
 

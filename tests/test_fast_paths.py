@@ -1,0 +1,136 @@
+"""Each speed-up gives exactly what the Whoosh code it replaces gives.
+
+* posting arrays (searchsvc/posting_arrays.py) hold every title and body posting Whoosh
+  wrote, through live updates, deletions and merges;
+* ranking every match with numpy (Ranker.scores) gives Whoosh's collector's scores and order;
+* highlighting from bulk tokens gives whoosh.highlight.highlight()'s output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from whoosh import highlight
+
+from searchsvc.articles import Article
+from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings
+from searchsvc.search.columns import MISSING_TICKS, ColumnCache, SectionVocabulary
+from searchsvc.search.highlight import MAX_ANALYZED_CHARS, MAX_FRAGMENTS, Highlighter
+from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_postings
+from searchsvc.search.query import QueryParser
+from searchsvc.search.ranking import Ranker, RankingSettings, best
+from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, text_analyzer
+from tests.support import DEMO_DIR, build_index
+
+FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}
+
+
+def _assert_arrays_equal_whoosh(index_dir: Path) -> int:
+    """Compares every ranked field's term in every segment; returns how many segments."""
+    ix = IndexStore(index_dir).current().open()
+    with ix.reader() as reader:
+        leaves = [leaf for leaf, _offset in reader.leaf_readers()]
+        for leaf in leaves:
+            arrays = SegmentPostings.of(leaf)
+            assert arrays is not None, f"segment {leaf.segment().segment_id()} has no posting arrays"
+            for field in RANKED_FIELDS:
+                terms = list(leaf.lexicon(field))
+                for term in terms:
+                    ids, weights = arrays.postings(field, term)
+                    expected_ids, expected_weights = _read_postings(leaf, field, term)
+                    assert np.array_equal(ids, expected_ids) and np.array_equal(weights, expected_weights), (field, term)
+                totals = arrays.frequencies(field, terms + [b"notaword"])
+                assert totals.tolist() == [leaf.frequency(field, term) for term in terms] + [0.0]
+            assert arrays.postings(field, b"notaword")[0].size == 0
+        return len(leaves)
+
+
+def _assert_columns_equal_whoosh(index_dir: Path) -> None:
+    """Field lengths and dates read in bulk equal Whoosh's one-document-at-a-time reads."""
+    ix = IndexStore(index_dir).current().open()
+    with ix.reader() as reader:
+        columns = ColumnCache(SectionVocabulary(), RANKED_FIELDS).columns(reader, str(index_dir))
+        for docnum in range(reader.doc_count_all()):
+            for field in RANKED_FIELDS:
+                assert columns.lengths[field][docnum] == (reader.doc_field_length(docnum, field, 1) or 1)
+        published = [value for leaf, _ in reader.leaf_readers() for value in leaf.column_reader("published", translate=False)]
+        assert [ticks if ticks != MISSING_TICKS else 2**64 - 1 for ticks in columns.ticks.tolist()] == published
+
+
+def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    build_index([DEMO_DIR], index_dir)
+    generation = IndexStore(index_dir).current()
+    ix = generation.open()
+    stop_words_only = Article(id="empty-body", title="Of the", body="a an the of to", published=None)
+    apply_changes(ix, [("upsert", stop_words_only), ("upsert", Article(id="hg-2025-001", title="Bridge news", body="A new bridge."))])
+    apply_changes(ix, [("delete", "hg-2025-002"), ("upsert", Article(id="late", title="Late bridge", body="Bridges, later."))])
+    assert _assert_arrays_equal_whoosh(index_dir) >= 2
+    _assert_columns_equal_whoosh(index_dir)
+    # Merged into one segment (as Whoosh's merge policy does with small ones): it has its arrays too.
+    ix.writer(**WRITER_OPTIONS).commit(optimize=True)
+    assert _assert_arrays_equal_whoosh(index_dir) == 1
+    leftovers = [p.name for p in generation.path.glob("*.tpa")]
+    assert len(leftovers) == 1, f"arrays of merged segments were not removed: {leftovers}"
+
+
+@pytest.fixture(scope="module")
+def reuters_searcher(reuters_index: Path) -> Any:
+    ix = IndexStore(reuters_index).current().open()
+    with ix.searcher() as searcher:
+        yield searcher
+
+
+RANKED_QUERIES = [
+    "oil", "oil prices", "bank rates", "oil OR gas", "oil -gas", "oil NOT crude", "(oil OR gas) AND price^3",
+    "wheat^2 corn", "oil AND NOT (gas OR opec)", "bank (rate OR rates)", "oil ANDMAYBE gas", "japan trade surplus deficit",
+]
+
+
+@pytest.mark.parametrize("text", RANKED_QUERIES)
+def test_numpy_ranking_equals_whooshs_collector(reuters_searcher: Any, reuters_index: Path, text: str) -> None:
+    searcher = reuters_searcher
+    postings = PostingsCache()
+    ranker = Ranker(RankingSettings(), FIELD_WEIGHTS, postings)
+    parsed = QueryParser(searcher.schema, FIELD_WEIGHTS["title"], 200).parse(text, searcher.reader())
+    ranked = ranker.query(parsed)
+    live = np.fromiter(searcher.reader().all_doc_ids(), dtype=np.int64)
+    matched = PlainQueryMatcher(searcher.reader(), postings, live).matching(parsed)
+    assert matched is not None and matched.size > 0
+    columns = ColumnCache(SectionVocabulary(), tuple(FIELD_WEIGHTS)).columns(searcher.reader(), str(reuters_index))
+    scores = ranker.scores(searcher, ranked, matched, columns.lengths)
+    assert scores is not None, "a plain query fell back to Whoosh's collector"
+    whoosh = searcher.search(ranked, limit=200, scored=True)
+    mine = best(matched, scores, 200)
+    assert [hit.docnum for hit in whoosh] == [docnum for docnum, _ in mine]
+    assert np.allclose([hit.score for hit in whoosh], [score for _, score in mine], rtol=1e-12, atol=0)
+
+
+WORDS = ["bridge", "bridges", "Bridging", "the", "of", "a", "I", "will", "willing", "oil", "U.S.", "prices", "priced",
+         "café", "İstanbul", "x", "2025", "3.5", "co-op", "..."]
+SEPARATORS = [" ", "  ", ", ", ". ", "\n", "! ", "-", "—"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(WORDS), min_size=0, max_size=120),
+    separators=st.lists(st.sampled_from(SEPARATORS), min_size=120, max_size=120),
+    query=st.sets(st.sampled_from(["bridg", "oil", "price", "will", "the", "café", "istanbul", "u.s", "2025", "x"]), min_size=1),
+)
+def test_highlighting_equals_whooshs_highlight(words: list[str], separators: list[str], query: set[str]) -> None:
+    text = "".join(word + separator for word, separator in zip(words, separators))
+    highlighter = Highlighter()
+    expected_snippet = highlight.highlight(
+        text[:MAX_ANALYZED_CHARS], query, text_analyzer(),
+        highlight.ContextFragmenter(maxchars=highlighter.snippet_fragmenter.maxchars, surround=highlighter.snippet_fragmenter.surround,
+                                    charlimit=MAX_ANALYZED_CHARS),
+        highlighter.formatter, top=MAX_FRAGMENTS, order=highlight.FIRST,
+    )
+    assert highlighter.snippet(text, query) == (" ".join(expected_snippet.split()) if expected_snippet else highlighter.snippet(text, set()))
+    expected_title = highlight.highlight(text, query, text_analyzer(), highlight.WholeFragmenter(charlimit=MAX_ANALYZED_CHARS), highlighter.formatter, top=1)
+    assert highlighter.title(text, query) == (expected_title or highlighter.title(text, set()))
