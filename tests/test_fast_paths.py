@@ -1,9 +1,11 @@
 """Each speed-up gives exactly what the Whoosh code it replaces gives.
 
 * posting arrays (searchsvc/posting_arrays.py) hold every title and body posting Whoosh
-  wrote, through live updates, deletions and merges;
+  wrote, and the vocabulary's words, through live updates, deletions and merges;
+* columns read in bulk (search/columns.py) equal Whoosh's per-document reads;
 * ranking every match with numpy (Ranker.scores) gives Whoosh's collector's scores and order;
-* highlighting from bulk tokens gives whoosh.highlight.highlight()'s output.
+* highlighting from bulk tokens gives whoosh.highlight.highlight()'s output;
+* the words one edit away are the ones Whoosh's Levenshtein automaton finds.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import highlight
+from whoosh.automata.fsa import find_all_matches
+from whoosh.automata.lev import levenshtein_automaton
 
 from searchsvc.articles import Article
 from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings
@@ -24,6 +28,7 @@ from searchsvc.search.highlight import MAX_ANALYZED_CHARS, MAX_FRAGMENTS, Highli
 from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_postings
 from searchsvc.search.query import QueryParser
 from searchsvc.search.ranking import Ranker, RankingSettings, best
+from searchsvc.search.vocabulary import Vocabulary
 from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, text_analyzer
 from tests.support import DEMO_DIR, build_index
 
@@ -47,6 +52,8 @@ def _assert_arrays_equal_whoosh(index_dir: Path) -> int:
                 totals = arrays.frequencies(field, terms + [b"notaword"])
                 assert totals.tolist() == [leaf.frequency(field, term) for term in terms] + [0.0]
             assert arrays.postings(field, b"notaword")[0].size == 0
+            words, frequencies = arrays.words("words")
+            assert list(zip(words, frequencies.tolist())) == [(term.decode(), info.doc_frequency()) for term, info in leaf.iter_field("words")]
         return len(leaves)
 
 
@@ -134,3 +141,24 @@ def test_highlighting_equals_whooshs_highlight(words: list[str], separators: lis
     assert highlighter.snippet(text, query) == (" ".join(expected_snippet.split()) if expected_snippet else highlighter.snippet(text, set()))
     expected_title = highlight.highlight(text, query, text_analyzer(), highlight.WholeFragmenter(charlimit=MAX_ANALYZED_CHARS), highlighter.formatter, top=1)
     assert highlighter.title(text, query) == (expected_title or highlighter.title(text, set()))
+
+
+def _automaton_near(vocabulary: Vocabulary, word: str, max_distance: int) -> list[tuple[int, str]]:
+    """What Vocabulary.near gave before: one Whoosh Levenshtein automaton per distance."""
+    seen, found = {word}, []
+    for distance in range(1, max_distance + 1):
+        automaton = levenshtein_automaton(word, distance, prefix=1).to_dfa()
+        for match in find_all_matches(automaton, vocabulary._first_at_or_after):
+            if match not in seen:
+                seen.add(match)
+                found.append((distance, match))
+    return found
+
+
+VOCABULARY = Vocabulary(sorted(["bridge", "bridges", "bride", "brudge", "ridge", "bridged", "brig", "b", "br", "café", "cafe", "caf", "cafés", "oil", "oils", "soil", "boil", "o"]), np.ones(18, dtype=np.int64))
+
+
+@settings(max_examples=300, deadline=None)
+@given(word=st.text(alphabet="bridgecafésoil", min_size=1, max_size=9), max_distance=st.sampled_from([1, 2]))
+def test_words_one_edit_away_equal_the_levenshtein_automatons(word: str, max_distance: int) -> None:
+    assert list(VOCABULARY.near(word, max_distance)) == _automaton_near(VOCABULARY, word, max_distance)

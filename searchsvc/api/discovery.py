@@ -13,7 +13,8 @@ blp = Blueprint("discovery", __name__, url_prefix="/api", description="Suggestio
 
 
 @blp.route("/suggest")
-@blp.arguments(SuggestArgs, location="query", as_kwargs=True)
+# A schema instance, not the class: webargs would otherwise build one per request.
+@blp.arguments(SuggestArgs(), location="query", as_kwargs=True)
 @blp.response(200, SuggestResponse)
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def suggest(q: str) -> dict[str, Any]:

@@ -15,7 +15,8 @@ blp = Blueprint("search", __name__, url_prefix="/api", description="Search news 
 
 
 @blp.route("/search")
-@blp.arguments(SearchArgs, location="query", as_kwargs=True)
+# A schema instance, not the class: webargs would otherwise build one per request.
+@blp.arguments(SearchArgs(), location="query", as_kwargs=True)
 @blp.response(200, SearchResponse)
 @blp.alt_response(400, schema=ErrorSchema, description="A parameter or the query is invalid")
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")

@@ -4,7 +4,8 @@ The ``words`` field (searchsvc/store.py) indexes the distinct words of each arti
 title and body as written (lowercase, no stemming), so its term list is a vocabulary a
 reader can read, and each term's document frequency says how common the word is.
 
-Reading a term list costs about half a second per 40,000 words in Whoosh, so a
+Reading a term list costs about half a second per 40,000 words in Whoosh (milliseconds from
+a segment's posting arrays, searchsvc/posting_arrays.py), so a
 :class:`Vocabulary` is built once per version of the index (a live write adds a small
 segment: only that segment is read again) and then answers from a sorted Python list
 (binary search) and a numpy array of frequencies: microseconds per prefix.
@@ -22,6 +23,8 @@ from whoosh.automata.fsa import find_all_matches
 from whoosh.automata.lev import levenshtein_automaton
 from whoosh.reading import IndexReader
 
+from searchsvc.posting_arrays import SegmentPostings
+
 WORDS_FIELD = "words"
 _SEGMENTS_KEPT = 64
 _VERSIONS_KEPT = 4
@@ -33,6 +36,8 @@ class Vocabulary:
     def __init__(self, words: list[str], frequencies: np.ndarray) -> None:
         self.words = words  # sorted
         self.frequencies = frequencies  # int64, aligned with words
+        self._known: frozenset[str] | None = None  # the words as a set, and the characters they use, on first need
+        self._characters: frozenset[str] = frozenset()
 
     def frequency(self, word: str) -> int:
         at = bisect_left(self.words, word)
@@ -57,20 +62,50 @@ class Vocabulary:
         """(edit distance, word) for the vocabulary's words within ``max_distance`` of ``word``,
         sharing its first letter (misspellings rarely change it, and it keeps this fast).
 
-        Whoosh's Levenshtein automata walk the sorted list by binary search, as its
-        ``ListCorrector`` does.
+        The words one edit away are looked up directly (every deletion, substitution and
+        insertion after the first letter, with the characters the vocabulary uses: well
+        under a millisecond); those two away are found by Whoosh's Levenshtein automaton
+        walking the sorted list by binary search, as its ``ListCorrector`` does (about 10 ms).
         """
         seen = {word}
-        for distance in range(1, max_distance + 1):
-            automaton = levenshtein_automaton(word, distance, prefix=1).to_dfa()
+        for found in sorted(self._one_edit_away(word)):  # the automaton's order
+            seen.add(found)
+            yield 1, found
+        if max_distance >= 2:
+            automaton = levenshtein_automaton(word, 2, prefix=1).to_dfa()
             for found in find_all_matches(automaton, self._first_at_or_after):
                 if found not in seen:
                     seen.add(found)
-                    yield distance, found
+                    yield 2, found
+
+    def _one_edit_away(self, word: str) -> set[str]:
+        if self._known is None:
+            self._known = frozenset(self.words)
+            self._characters = frozenset("".join(self.words))
+        first, rest = word[:1], word[1:]
+        splits = [(rest[:i], rest[i:]) for i in range(len(rest) + 1)]
+        edits = {head + tail[1:] for head, tail in splits if tail}
+        edits |= {head + character + tail[1:] for head, tail in splits if tail for character in self._characters}
+        edits |= {head + character + tail for head, tail in splits for character in self._characters}
+        return {first + edit for edit in edits if first + edit in self._known} - {word}
 
     def _first_at_or_after(self, text: str) -> str | None:
         at = bisect_left(self.words, text)
         return self.words[at] if at < len(self.words) else None
+
+
+def _segment_words(leaf: IndexReader) -> tuple[np.ndarray, np.ndarray]:
+    """A segment's words and document frequencies: from its posting arrays when it has them
+    (milliseconds), else from Whoosh's term list (about half a second per 40,000 words)."""
+    arrays = SegmentPostings.of(leaf)
+    listed = arrays.words(WORDS_FIELD) if arrays is not None else None
+    if listed is not None:
+        words, frequencies = listed
+        return np.array(words, dtype=str), frequencies.astype(np.int64)
+    # An index built before the field existed has no words: no suggestions, no errors.
+    terms = leaf.iter_field(WORDS_FIELD) if WORDS_FIELD in leaf.schema else ()
+    pairs = [(term.decode("utf-8"), info.doc_frequency()) for term, info in terms]
+    return np.array([w for w, _ in pairs], dtype=str), np.array([n for _, n in pairs], dtype=np.int64)
 
 
 def styled_like(typed: str, word: str) -> str:
@@ -111,10 +146,7 @@ class VocabularyCache:
         key = leaf.segment().segment_id()
         found = self._segments.get(key)
         if found is None:
-            # An index built before the field existed has no words: no suggestions, no errors.
-            terms = leaf.iter_field(WORDS_FIELD) if WORDS_FIELD in leaf.schema else ()
-            pairs = [(term.decode("utf-8"), info.doc_frequency()) for term, info in terms]
-            found = (np.array([w for w, _ in pairs], dtype=str), np.array([n for _, n in pairs], dtype=np.int64))
+            found = _segment_words(leaf)
             self._segments[key] = found
             while len(self._segments) > _SEGMENTS_KEPT:
                 self._segments.popitem(last=False)
