@@ -30,20 +30,23 @@ from array import array
 from collections.abc import Iterable
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PerDocReader, _lenfield
 from whoosh.reading import IndexReader
+from whoosh.util.numeric import byte_to_length
 
 EXTENSION = ".tpa"
 MAGIC = b"searchsvc-term-postings-1\n"
 RANKED_FIELDS = ("title", "body")  # the fields whose lists matching and ranking read
 WORD_LIST_FIELDS = ("words",)  # fields whose terms and document frequencies alone are kept (store.py)
 
+_BYTE_LENGTHS = [byte_to_length(code) for code in range(256)]
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 
 
 class PostingArraysCodec(W3Codec):
-    """Whoosh's default codec, writing each segment's posting arrays as well."""
+    """Whoosh's default codec, writing each segment's posting arrays as well (and reading
+    field lengths from memory, :class:`_PerDocumentReader`)."""
 
     def __init__(self, fields: Iterable[str] = RANKED_FIELDS, word_lists: Iterable[str] = WORD_LIST_FIELDS) -> None:
         super().__init__()
@@ -52,6 +55,33 @@ class PostingArraysCodec(W3Codec):
 
     def field_writer(self, storage, segment):  # type: ignore[no-untyped-def]
         return _RecordingFieldWriter(self, storage, segment, self.fields, self.word_lists)
+
+    def per_document_reader(self, storage, segment):  # type: ignore[no-untyped-def]
+        return _PerDocumentReader(storage, segment)
+
+
+class _PerDocumentReader(W3PerDocReader):
+    """Whoosh's per-document reader, holding each field's lengths in memory (a byte per document).
+
+    Writing a segment asks for a document's field length once per posting, and Whoosh
+    read it from the column file each time: a sixth of the indexing time.
+    """
+
+    def __init__(self, storage, segment) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(storage, segment)
+        self._length_bytes: dict[str, bytes | None] = {}
+
+    def doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-untyped-def]
+        if docnum > self._doccount:
+            raise IndexError("Asked for docnum %r of %d" % (docnum, self._doccount))
+        if fieldname not in self._length_bytes:
+            column = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            self._length_bytes[fieldname] = None if column is None else column._dbfile.get(column._basepos, column._count * column._fixedlen)
+        lengths = self._length_bytes[fieldname]
+        if lengths is None:
+            return default
+        code = lengths[docnum] if docnum < len(lengths) else 0
+        return _BYTE_LENGTHS[code] if code else None  # None for no length, as Whoosh's own
 
 
 class _FieldRecord:

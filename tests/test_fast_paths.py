@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh import highlight
 from whoosh.automata.fsa import find_all_matches
+from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.automata.lev import levenshtein_automaton
 
 from searchsvc.articles import Article
@@ -65,6 +66,11 @@ def _assert_columns_equal_whoosh(index_dir: Path) -> None:
         for docnum in range(reader.doc_count_all()):
             for field in RANKED_FIELDS:
                 assert columns.lengths[field][docnum] == (reader.doc_field_length(docnum, field, 1) or 1)
+        for leaf, _offset in reader.leaf_readers():  # the codec's in-memory lengths equal Whoosh's reader's
+            whooshs = W3PerDocReader(leaf._storage, leaf.segment())
+            for docnum in range(leaf.doc_count_all() + 1):
+                for field in (*RANKED_FIELDS, "words", "section"):
+                    assert leaf._perdoc.doc_field_length(docnum, field, 7) == whooshs.doc_field_length(docnum, field, 7)
         published = [value for leaf, _ in reader.leaf_readers() for value in leaf.column_reader("published", translate=False)]
         assert [ticks if ticks != MISSING_TICKS else 2**64 - 1 for ticks in columns.ticks.tolist()] == published
 
