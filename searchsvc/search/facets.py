@@ -58,8 +58,24 @@ class DateFacet:
             return []
         days = ((dated - _EPOCH_TICKS) // _TICKS_PER_DAY).astype("datetime64[D]")
         unit = {DateInterval.YEAR: "datetime64[Y]", DateInterval.MONTH: "datetime64[M]", DateInterval.DAY: "datetime64[D]"}[interval]
-        starts, counts = np.unique(days.astype(unit), return_counts=True)
+        starts, counts = _counts(days.astype(unit))
         return [_bucket(start, int(count), interval) for start, count in zip(starts, counts)]
+
+
+def _counts(periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct periods, in order, and how many times each occurs: a ``bincount`` over
+    the span when it is not much larger than the data (``np.unique`` hashes: 10x slower),
+    else by sorting."""
+    numbers = periods.view(np.int64)
+    low = int(numbers.min())
+    span = int(numbers.max()) - low + 1
+    if span <= 4 * numbers.size + 10_000:
+        counts = np.bincount(numbers - low, minlength=span)
+        present = np.flatnonzero(counts)
+        return (present + low).astype(np.int64).view(periods.dtype), counts[present]
+    ordered = np.sort(numbers)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    return ordered[starts].view(periods.dtype), np.diff(np.append(starts, ordered.size))
 
 
 def _as_date(ticks: int) -> date:
