@@ -9,7 +9,8 @@ one distinct query to the next.
 So the codec used for writing (:class:`PostingArraysCodec`) also records, while Whoosh
 writes a segment, every posting of the ranked fields and saves them beside the segment's
 own files as ``<index>_<segment>.tpa``: per field the sorted terms, and for each term its
-document numbers (int32) and weights (float32), exactly the values Whoosh's lists hold.
+document numbers (int32) and weights (float32), exactly the values Whoosh's lists hold, and
+the same postings ordered by document (what words a document has, without re-analyzing it).
 For the ``words`` field (the vocabulary of suggestions and corrections) it keeps only the
 terms and their document frequencies.
 Named like the segment's other files, it is deleted by Whoosh with its segment (merges,
@@ -103,8 +104,15 @@ class _FieldRecord:
         }
         if not self.keep_postings:
             return {**terms, f"{name}.doc_frequencies": np.diff(starts)}
+        ids = np.frombuffer(self.ids, dtype=np.int32)
+        # The same postings by document (a forward index): each document's term numbers and weights.
+        by_document = np.argsort(ids, kind="stable")
+        term_numbers = np.repeat(np.arange(len(self.terms), dtype=np.int32), np.diff(starts))
         return {
             **terms,
+            f"{name}.doc_starts": np.searchsorted(ids[by_document], np.arange(int(ids.max()) + 2 if ids.size else 1)).astype(np.int64),
+            f"{name}.doc_terms": term_numbers[by_document],
+            f"{name}.doc_weights": np.frombuffer(self.weights, dtype=np.float32)[by_document],
             f"{name}.starts": starts,
             f"{name}.ids": np.frombuffer(self.ids, dtype=np.int32),
             f"{name}.weights": np.frombuffer(self.weights, dtype=np.float32),
@@ -210,6 +218,21 @@ class SegmentPostings:
         starts = self._arrays[f"{fieldname}.starts"]
         begin, end = int(starts[found]), int(starts[found + 1])
         return self._arrays[f"{fieldname}.ids"][begin:end], self._arrays[f"{fieldname}.weights"][begin:end]
+
+    def document_terms(self, fieldname: str, docnum: int) -> dict[bytes, float] | None:
+        """A document's terms in the field with their weights; None for a field not recorded here."""
+        if fieldname not in self.fields:
+            return None
+        starts = self._arrays[f"{fieldname}.doc_starts"]
+        if docnum + 1 >= starts.size:
+            return {}
+        begin, end = int(starts[docnum]), int(starts[docnum + 1])
+        numbers = self._arrays[f"{fieldname}.doc_terms"][begin:end]
+        offsets = self._arrays[f"{fieldname}.term_offsets"]
+        blob = self._arrays[f"{fieldname}.blob"]
+        firsts, lasts = offsets[numbers].tolist(), offsets[numbers + 1].tolist()
+        weights = self._arrays[f"{fieldname}.doc_weights"][begin:end].tolist()
+        return {blob[first:last].tobytes(): weight for first, last, weight in zip(firsts, lasts, weights)}
 
     def words(self, fieldname: str) -> tuple[list[str], np.ndarray] | None:
         """A word list field's terms (sorted) and their document frequencies; None when not kept here."""

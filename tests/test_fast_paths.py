@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_po
 from searchsvc.search.query import QueryParser
 from searchsvc.search.ranking import Ranker, RankingSettings, best
 from searchsvc.search.vocabulary import Vocabulary
-from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, text_analyzer
+from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, index_words, text_analyzer
 from tests.support import DEMO_DIR, build_index
 
 FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}
@@ -75,6 +76,17 @@ def _assert_columns_equal_whoosh(index_dir: Path) -> None:
         assert [ticks if ticks != MISSING_TICKS else 2**64 - 1 for ticks in columns.ticks.tolist()] == published
 
 
+def _assert_document_words_equal_analysis(index_dir: Path) -> None:
+    """Each document's words from the arrays (by document) equal re-analyzing its stored text."""
+    ix = IndexStore(index_dir).current().open()
+    postings = PostingsCache()
+    with ix.searcher() as searcher:
+        for docnum in searcher.reader().all_doc_ids():
+            stored = searcher.stored_fields(docnum)
+            expected = Counter(word for _position, word in index_words(stored["title"] + "\n" + stored["body"]))
+            assert postings.document_counts(searcher.reader(), docnum, list(RANKED_FIELDS)) == expected, stored["id"]
+
+
 def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> None:
     index_dir = tmp_path / "index"
     build_index([DEMO_DIR], index_dir)
@@ -85,6 +97,7 @@ def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> No
     apply_changes(ix, [("delete", "hg-2025-002"), ("upsert", Article(id="late", title="Late bridge", body="Bridges, later."))])
     assert _assert_arrays_equal_whoosh(index_dir) >= 2
     _assert_columns_equal_whoosh(index_dir)
+    _assert_document_words_equal_analysis(index_dir)
     # Merged into one segment (as Whoosh's merge policy does with small ones): it has its arrays too.
     ix.writer(**WRITER_OPTIONS).commit(optimize=True)
     assert _assert_arrays_equal_whoosh(index_dir) == 1

@@ -36,9 +36,12 @@ def feedback_words(
     occurrences: Counter[str] = Counter()
     documents: Counter[str] = Counter()
     for docnum in docnums:
-        stored = searcher.stored_fields(docnum)
-        # The words as the field's analyzer indexes them (index_words: the same, in bulk).
-        words = Counter(word for _position, word in index_words("\n".join(stored.get(name) or "" for name in text_fields)))
+        # The words as the index has them (the analyzer's, summed over the fields), from the
+        # posting arrays, else by analyzing the stored text again (index_words: the same, in bulk).
+        words = postings.document_counts(searcher.reader(), docnum, text_fields)
+        if words is None:
+            stored = searcher.stored_fields(docnum)
+            words = Counter(word for _position, word in index_words("\n".join(stored.get(name) or "" for name in text_fields)))
         occurrences.update(words)
         documents.update(words.keys())
     total = searcher.doc_count_all()

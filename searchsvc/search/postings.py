@@ -11,7 +11,7 @@ return None and take Whoosh's own path.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from functools import reduce
 
 import numpy as np
@@ -65,6 +65,26 @@ class PostingsCache:
                     _, (ids, weights) = self._arrays.popitem(last=False)
                     self._bytes -= ids.nbytes + weights.nbytes
         return loaded
+
+    def document_counts(self, reader: IndexReader, docnum: int, fieldnames: list[str]) -> Counter[str] | None:
+        """How often each word occurs in the document's fields together, from the posting
+        arrays (the postings' weights less the fields' boosts); None when its segment has none."""
+        for leaf, offset in reversed(reader.leaf_readers()):
+            if docnum >= offset:
+                break
+        else:
+            return None
+        mapped = self._segment(leaf.segment().segment_id(), leaf)
+        if mapped is None:
+            return None
+        counts: Counter[str] = Counter()
+        for name in fieldnames:
+            terms = mapped.document_terms(name, docnum - offset)
+            if terms is None:
+                return None
+            boost = reader.schema[name].format.field_boost or 1.0
+            counts.update({text.decode("utf-8"): round(weight / boost) for text, weight in terms.items()})
+        return counts
 
     def frequencies(self, reader: IndexReader, fieldname: str, texts: list[bytes]) -> np.ndarray:
         """Each term's total weight in the index, Whoosh's ``reader.frequency()``, for many at once."""
