@@ -178,13 +178,16 @@ def children_of(parent: int) -> list[int]:
 
 
 def memory_mb(pid: int) -> dict[str, float]:
-    """Resident memory: the total, and its anonymous (heap) and file-backed (mmapped index, code) parts."""
-    wanted = {"VmRSS": "rss", "RssAnon": "anon", "RssFile": "file"}
+    """Resident memory: the total, its anonymous (heap) and file-backed (mmapped index, code)
+    parts, and the proportional share (PSS: pages shared with other processes, such as the
+    index's page cache mapped by every worker, divided among them)."""
+    wanted = {"VmRSS": "rss", "RssAnon": "anon", "RssFile": "file", "Pss": "pss"}
     found = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in wanted:
-            found[wanted[key]] = int(value.split()[0]) / 1024
+    for name in ("status", "smaps_rollup"):
+        for line in Path(f"/proc/{pid}/{name}").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in wanted:
+                found[wanted[key]] = int(value.split()[0]) / 1024
     return found
 
 
@@ -506,8 +509,9 @@ def report_scale(result: ScaleResult, workload: Workload) -> str:
     ]
     if result.uncached_load.wrapped:
         parts.append("note: the uncached load test ran out of distinct queries and started over (repeats may hit caches)")
-    parts.append("resident memory at the end (/proc/PID/status): " + "; ".join(
-        f"{who} {mb['rss']:.0f} MB (anon {mb['anon']:.0f}, file {mb['file']:.0f})" for who, mb in result.memory.items()))
+    parts.append("resident memory at the end (/proc/PID/status, smaps_rollup): " + "; ".join(
+        f"{who} {mb['rss']:.0f} MB (anon {mb['anon']:.0f}, file {mb['file']:.0f}; proportional share {mb.get('pss', float('nan')):.0f})"
+        for who, mb in result.memory.items()))
     if result.profile:
         parts += [f"\ncProfile of our in-process page on the {PROFILED_QUERIES} slowest distinct queries:", result.profile]
     return "\n".join(parts)

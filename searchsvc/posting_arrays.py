@@ -62,15 +62,31 @@ class PostingArraysCodec(W3Codec):
 
 
 class _PerDocumentReader(W3PerDocReader):
-    """Whoosh's per-document reader, holding each field's lengths in memory (a byte per document).
+    """Whoosh's per-document reader, opening every column file at once and holding each
+    field's lengths in memory (a byte per document).
 
-    Writing a segment asks for a document's field length once per posting, and Whoosh
-    read it from the column file each time: a sixth of the indexing time.
+    Whoosh opens a segment's column files (stored fields, lengths, sort columns) on first
+    use. A live write that merges the segment away deletes its files, so a searcher still
+    on the previous version then found them gone (a 500 under writes); opened at once they
+    stay readable, as POSIX keeps deleted open files. And writing a segment asks for a
+    document's field length once per posting, which Whoosh read from the file each time:
+    a sixth of the indexing time.
     """
 
     def __init__(self, storage, segment) -> None:  # type: ignore[no-untyped-def]
         super().__init__(storage, segment)
         self._length_bytes: dict[str, bytes | None] = {}
+        prefix, suffix = segment.make_filename("."), W3Codec.COLUMN_EXT
+        for name in storage.list():
+            if name.startswith(prefix) and name.endswith(suffix):
+                fieldname = name[len(prefix) : -len(suffix)]
+                try:
+                    self._colfiles[fieldname] = self._get_column_file(fieldname)
+                except OSError:  # merged away already: this reader's version is gone too
+                    continue
+
+    def has_column(self, fieldname):  # type: ignore[no-untyped-def]
+        return fieldname in self._colfiles or super().has_column(fieldname)
 
     def doc_field_length(self, docnum, fieldname, default=0):  # type: ignore[no-untyped-def]
         if docnum > self._doccount:

@@ -11,7 +11,6 @@ over the matching document numbers, and scoring every match is a few array opera
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,8 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
+
+from searchsvc.search.cache import LruCache
 
 MISSING_TICKS = np.iinfo(np.int64).min  # no published date
 _SEGMENT_CACHE_SIZE = 64
@@ -82,8 +83,7 @@ class ColumnCache:
     def __init__(self, vocabulary: SectionVocabulary, length_fields: tuple[str, ...]) -> None:
         self.vocabulary = vocabulary
         self.length_fields = length_fields
-        self._segments: OrderedDict[tuple[str, str], _SegmentColumns] = OrderedDict()
-        self._lock = threading.Lock()
+        self._segments: LruCache[_SegmentColumns] = LruCache(_SEGMENT_CACHE_SIZE)
 
     def columns(self, reader: IndexReader, index_path: str) -> Columns:
         parts = [self._segment(leaf, index_path) for leaf, _offset in reader.leaf_readers()]
@@ -96,17 +96,7 @@ class ColumnCache:
         )
 
     def _segment(self, leaf: IndexReader, index_path: str) -> _SegmentColumns:
-        key = (index_path, leaf.segment().segment_id())
-        with self._lock:
-            if key in self._segments:
-                self._segments.move_to_end(key)
-                return self._segments[key]
-        loaded = self._load(leaf)
-        with self._lock:
-            self._segments[key] = loaded
-            while len(self._segments) > _SEGMENT_CACHE_SIZE:
-                self._segments.popitem(last=False)
-        return loaded
+        return self._segments.get_or_load((index_path, leaf.segment().segment_id()), lambda: self._load(leaf))
 
     def _load(self, leaf: IndexReader) -> _SegmentColumns:
         size = leaf.doc_count_all()

@@ -20,6 +20,7 @@ from whoosh.query.ranges import RangeMixin
 from whoosh.reading import IndexReader, TermNotFound
 
 from searchsvc.posting_arrays import SegmentPostings
+from searchsvc.search.cache import LruCache
 
 CACHE_BYTES = 48 * 1024 * 1024
 MAPPED_SEGMENTS = 64
@@ -39,7 +40,7 @@ class PostingsCache:
         self.max_bytes = max_bytes
         self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._bytes = 0
-        self._segments: OrderedDict[str, SegmentPostings | None] = OrderedDict()
+        self._segments: LruCache[SegmentPostings | None] = LruCache(MAPPED_SEGMENTS)
         self._lock = threading.Lock()
 
     def postings(self, leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -99,16 +100,7 @@ class PostingsCache:
 
     def _segment(self, segment_id: str, leaf: IndexReader) -> SegmentPostings | None:
         """The segment's mapped arrays (None without), opened once."""
-        with self._lock:
-            if segment_id in self._segments:
-                self._segments.move_to_end(segment_id)
-                return self._segments[segment_id]
-        mapped = SegmentPostings.of(leaf)
-        with self._lock:
-            self._segments[segment_id] = mapped
-            while len(self._segments) > MAPPED_SEGMENTS:
-                self._segments.popitem(last=False)
-        return mapped
+        return self._segments.get_or_load(segment_id, lambda: SegmentPostings.of(leaf))
 
 
 def _read_postings(leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
