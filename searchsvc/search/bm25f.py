@@ -7,14 +7,14 @@ saturated once, with one Robertson-Sparck Jones idf for the word:
 
     score = boost · idf · (k1 + 1) · tf / (k1 + tf),   tf = Σ_f w_f · count_f / (1 − b + b · len_f / avglen_f)
 
-A :class:`FieldedTerm` does this with numpy for a given pool of documents (every match of a
-query, or the best few hundred re-scored by feedback) and, for queries with parts only
-Whoosh can match, per match through a Whoosh matcher.
+:func:`pool_scores` does this with numpy for many words and a pool of documents at once
+(every match of a query, or the best few hundred re-scored by feedback); for queries with
+parts only Whoosh can match, a :class:`FieldedTerm` does it per match through a Whoosh matcher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from math import log
 
 import numpy as np
@@ -77,23 +77,6 @@ class FieldedTerm(wq.Query):
         parent = searcher.get_parent()
         frequency = max((parent.doc_frequency(name, btext) for name, btext in self._btexts(searcher.schema)), default=0)
         return _BM25FMatcher(fields, self._scale(frequency, parent.doc_count_all()), self.k1)
-
-    def pool_scores(
-        self, searcher: Searcher, pool: np.ndarray, lengths: Mapping[str, np.ndarray], postings: PostingsCache
-    ) -> np.ndarray:
-        """The word's score in each document of ``pool`` (sorted document numbers; 0 where absent),
-        the same as its matcher's. ``searcher`` is a top-level one; ``lengths``: each field's
-        length by document number."""
-        reader = searcher.reader()
-        frequency = np.zeros(pool.size)
-        documents = 0  # the word's document frequency: its postings, deleted documents included, as Whoosh counts
-        for name, btext in self._btexts(searcher.schema):
-            lists = [(postings.postings(leaf, name, btext), offset) for leaf, offset in reader.leaf_readers()]
-            documents = max(documents, sum(ids.size for (ids, _weights), _offset in lists))
-            counts = _pool_counts(lists, pool) * _unboost(reader, name)
-            average = searcher.avg_field_length(name) or 1.0
-            frequency += normalized(counts, lengths[name][pool], average, self.field_weights[name], self.b)
-        return self._scale(documents, searcher.doc_count_all()) * frequency / (self.k1 + frequency)
 
     def _btexts(self, schema) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
         return [(name, schema[name].to_bytes(self.text)) for name in self.field_weights if name in schema]
@@ -164,15 +147,57 @@ def _unboost(reader: IndexReader, name: str) -> float:
     return 1.0 / (reader.schema[name].format.field_boost or 1.0)
 
 
-def _pool_counts(lists: list[tuple[tuple[np.ndarray, np.ndarray], int]], pool: np.ndarray) -> np.ndarray:
-    """The weight of a term's postings (per segment, with its offset) for each document of
-    ``pool`` (sorted), 0 where absent."""
-    counts = np.zeros(pool.size)
-    for (ids, weights), offset in lists:
-        if ids.size == 0:
+def pool_scores(
+    words: Sequence[FieldedTerm], searcher: Searcher, pool: np.ndarray, lengths: Mapping[str, np.ndarray], postings: PostingsCache
+) -> np.ndarray:
+    """Each word's score (a row per word) in each document of ``pool`` (sorted document
+    numbers; 0 where absent), the same as the words' matchers give, for all words at once.
+
+    ``searcher`` is a top-level one; ``lengths``: each field's length by document number.
+    The words share k1 and b (they come from one Ranker).
+    """
+    reader = searcher.reader()
+    k1, b = (words[0].k1, words[0].b) if words else (0.0, 0.0)
+    frequency = np.zeros((len(words), pool.size))
+    documents = np.zeros(len(words), dtype=np.int64)  # postings, deleted documents included, as Whoosh counts
+    names = list(dict.fromkeys(name for word in words for name in word.field_weights if name in searcher.schema))
+    for name in names:
+        rows = [row for row, word in enumerate(words) if name in word.field_weights]
+        texts = [searcher.schema[name].to_bytes(words[row].text) for row in rows]
+        counts, sizes = _pool_counts(postings, reader, name, texts, pool)
+        documents[rows] = np.maximum(documents[rows], sizes)
+        weights = np.array([[words[row].field_weights[name]] for row in rows])
+        average = searcher.avg_field_length(name) or 1.0
+        frequency[rows] += normalized(counts * _unboost(reader, name), lengths[name][pool], average, weights, b)
+    total = searcher.doc_count_all()
+    scales = np.array([[word._scale(int(found), total)] for word, found in zip(words, documents.tolist())]).reshape(len(words), 1)
+    return scales * frequency / (k1 + frequency)
+
+
+def _pool_counts(
+    postings: PostingsCache, reader: IndexReader, name: str, texts: list[bytes], pool: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each term's weight (a row per term) in each document of ``pool`` (sorted), 0 where absent,
+    and each term's posting count.
+
+    Per segment, the terms' lists are laid end to end with the term's row times the
+    segment's size added to each document number, so one sorted array and one binary
+    search serve them all."""
+    counts = np.zeros((len(texts), pool.size))
+    sizes = np.zeros(len(texts), dtype=np.int64)
+    for leaf, offset in reader.leaf_readers():
+        lists = [postings.postings(leaf, name, text) for text in texts]
+        sizes += [ids.size for ids, _weights in lists]
+        stride = leaf.doc_count_all() + 1
+        columns = np.flatnonzero((pool >= offset) & (pool < offset + stride - 1))
+        if columns.size == 0 or not any(ids.size for ids, _weights in lists):
             continue
-        ids = ids.astype(np.int64) + offset
-        at = np.minimum(np.searchsorted(ids, pool), ids.size - 1)
-        found = ids[at] == pool
-        counts[found] = weights[at[found]]
-    return counts
+        keys = np.concatenate([ids.astype(np.int64) + row * stride for row, (ids, _weights) in enumerate(lists)])
+        weights = np.concatenate([weights for _ids, weights in lists])
+        wanted = (np.arange(len(texts), dtype=np.int64)[:, None] * stride + (pool[columns] - offset)[None, :]).ravel()
+        at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        found = keys[at] == wanted
+        block = np.zeros(wanted.size)
+        block[found] = weights[at[found]]
+        counts[:, columns] = block.reshape(len(texts), columns.size)
+    return counts, sizes

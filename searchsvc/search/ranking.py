@@ -28,7 +28,7 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from searchsvc.search.bm25f import FieldedTerm
+from searchsvc.search.bm25f import FieldedTerm, pool_scores
 from searchsvc.search.feedback import feedback_words
 from searchsvc.search.postings import PostingsCache
 
@@ -94,9 +94,11 @@ class Ranker:
         words = _scored_words(ranked)
         if words is None:
             return None
+        scored = pool_scores([word for word, _factor in words if word], searcher, docs, lengths, self._postings)
+        rows = iter(scored)
         scores = np.zeros(docs.size)
-        for word, factor in words:
-            scores += factor * (word.pool_scores(searcher, docs, lengths, self._postings) if word else 1.0)
+        for word, factor in words:  # in the query's order, as Whoosh adds them up
+            scores += factor * (next(rows) if word else 1.0)
         return scores
 
     def feedback(
@@ -117,8 +119,8 @@ class Ranker:
         order = np.argsort(pool)
         pool = pool[order]
         scores = np.zeros(pool.size)
-        for text, weight in words:
-            scores += self._word(text, {}, weight).pool_scores(searcher, pool, lengths, self._postings)
+        for row in pool_scores([self._word(text, {}, weight) for text, weight in words], searcher, pool, lengths, self._postings):
+            scores += row
         unsorted = np.empty_like(scores)
         unsorted[order] = scores
         return unsorted
