@@ -2,9 +2,10 @@
 
 Walking Whoosh's matchers yields one document at a time in Python: a broad query over
 Reuters-21578 spent most of its time there just to count facets. Here each term's posting
-list is read once per segment, block by block, into a sorted numpy array (cached, bounded
-in bytes and shared by the threads of a process), and AND/OR/NOT become numpy set
-operations in C. Queries with parts that need positions or ranges (phrases, date ranges)
+list is a sorted numpy array: a slice of the segment's memory-mapped posting arrays
+(searchsvc/posting_arrays.py), or, for a segment without them, read once block by block
+and cached (bounded in bytes, shared by the threads of a process); AND/OR/NOT become numpy
+set operations in C. Queries with parts that need positions or ranges (phrases, date ranges)
 return None and take Whoosh's own path.
 """
 
