@@ -32,6 +32,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PerDocReader, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 
@@ -40,7 +41,7 @@ MAGIC = b"searchsvc-term-postings-1\n"
 RANKED_FIELDS = ("title", "body")  # the fields whose lists matching and ranking read
 WORD_LIST_FIELDS = ("words",)  # fields whose terms and document frequencies alone are kept (store.py)
 
-_BYTE_LENGTHS = [byte_to_length(code) for code in range(256)]
+BYTE_LENGTHS = [byte_to_length(code) for code in range(256)]  # what Whoosh decodes each length byte to
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
 
@@ -93,12 +94,18 @@ class _PerDocumentReader(W3PerDocReader):
             raise IndexError("Asked for docnum %r of %d" % (docnum, self._doccount))
         if fieldname not in self._length_bytes:
             column = self._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-            self._length_bytes[fieldname] = None if column is None else column._dbfile.get(column._basepos, column._count * column._fixedlen)
+            self._length_bytes[fieldname] = None if column is None else column_bytes(column)
         lengths = self._length_bytes[fieldname]
         if lengths is None:
             return default
         code = lengths[docnum] if docnum < len(lengths) else 0
-        return _BYTE_LENGTHS[code] if code else None  # None for no length, as Whoosh's own
+        return BYTE_LENGTHS[code] if code else None  # None for no length, as Whoosh's own
+
+
+def column_bytes(column: NumericColumn.Reader) -> bytes:
+    """A Whoosh numeric column's values as stored, in one read: fixed-size big-endian numbers,
+    up to the last one written (the documents after it have the column's default)."""
+    return column._dbfile.get(column._basepos, column._count * column._fixedlen)
 
 
 class _FieldRecord:

@@ -87,21 +87,14 @@ def index_words(text: str) -> list[tuple[int, str]]:
     return list(enumerate(stems, start=first))
 
 
-def text_tokens(text: str) -> list[tuple[int, int, str]]:
-    """Every token of ``text`` as (start, end, word), as :func:`text_analyzer` makes them when
-    asked to keep stop words (as Whoosh's highlighter does): lowercased, stop words and
-    one-letter words left as they are, the others stemmed; in bulk, like :func:`index_words`."""
-    spans = [(match.start(), match.end(), match.group().lower()) for match in TOKEN.finditer(text)]
-    stems = iter(_stemmer.stemWords([word for _, _, word in spans if _is_kept(word)]))
-    return [(start, end, next(stems) if _is_kept(word) else word) for start, end, word in spans]
-
-
 def _is_kept(word: str) -> bool:
     return len(word) >= 2 and word not in STOP_WORDS
 
 
 def analyze_forms(tokens: Iterable[str]) -> dict[str, str]:
-    """Each distinct token as :func:`text_tokens` gives it, with one stemming call for all."""
+    """Each distinct token as :func:`text_analyzer` makes it when asked to keep stop words (as
+    Whoosh's highlighter does): lowercased, stop words and one-letter words left as they are,
+    the others stemmed; with one stemming call for all."""
     lowered = {token: token.lower() for token in set(tokens)}
     kept = [word for word in set(lowered.values()) if _is_kept(word)]
     stems = dict(zip(kept, _stemmer.stemWords(kept)))

@@ -17,19 +17,19 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.columns import NumericColumn
 from whoosh.reading import IndexReader
-from whoosh.util.numeric import byte_to_length
 from whoosh.util.times import datetime_to_long
 
+from searchsvc.posting_arrays import BYTE_LENGTHS, column_bytes
 from searchsvc.search.cache import LruCache
 
 MISSING_TICKS = np.iinfo(np.int64).min  # no published date
 _SEGMENT_CACHE_SIZE = 64
 # Whoosh stores a field's length in one byte (lossy); this is what doc_field_length()
 # decodes each byte to, with 1 for no length, as BM25F asks for it.
-_BYTE_LENGTHS = np.array([byte_to_length(code) or 1 for code in range(256)], dtype=np.float64)
+_BYTE_LENGTHS = np.maximum(np.array(BYTE_LENGTHS, dtype=np.float64), 1)
 
 
 def ticks_of(moment: datetime) -> int:
@@ -113,8 +113,7 @@ class ColumnCache:
 
 def _field_lengths(leaf: IndexReader, fieldname: str, size: int) -> np.ndarray:
     """What ``leaf.doc_field_length(docnum, fieldname, 1)`` gives, for every document at once."""
-    # Whoosh keeps lengths in a per-document column named "_<field>_len", outside the schema.
-    column = leaf._perdoc._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+    column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)  # a column outside the schema
     if column is None:
         return np.ones(size)
     return _BYTE_LENGTHS[_numeric_values(column, size)]
@@ -126,7 +125,7 @@ def _numeric_values(column: Any, size: int) -> np.ndarray:
     a Python call per document: seconds per worker on a large index."""
     if not isinstance(column, NumericColumn.Reader):
         return np.fromiter(column, dtype=np.uint64, count=size)
-    values = np.frombuffer(column._dbfile.get(column._basepos, column._count * column._fixedlen), dtype=">" + column._typecode)
+    values = np.frombuffer(column_bytes(column), dtype=">" + column._typecode)
     filled = np.full(size, column._default, dtype=values.dtype.newbyteorder("="))
     filled[: values.size] = values[:size]
     return filled

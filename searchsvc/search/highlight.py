@@ -2,8 +2,9 @@
 
 Whoosh's highlighter pieces find the best fragments: its fragmenter, fragment scorer and
 ordering, over the tokens of the index's own analyzer, so stems match ("bridges" lights
-up for "bridge"). The tokens come from :func:`searchsvc.store.text_tokens`, the analyzer's
-tokens made in bulk (its filter chain cost most of a results page); the formatter below
+up for "bridge"). The tokens are the analyzer's, made in bulk (a regex pass, and each distinct
+word that could match analyzed once: the analyzer's filter chain cost most of a results page),
+and the fragmenters read them from arrays; the formatter below
 escapes every character of article text and adds nothing but ``<mark>``.
 """
 
@@ -16,7 +17,7 @@ from html import escape
 
 from whoosh import highlight
 
-from searchsvc.store import TOKEN, analyze_forms, text_tokens
+from searchsvc.store import TOKEN, analyze_forms
 
 SNIPPET_CHARS = 200
 MAX_FRAGMENTS = 3
@@ -42,7 +43,7 @@ class Highlighter:
         self.snippet_fragmenter = SkippingContextFragmenter(
             maxchars=SNIPPET_CHARS // MAX_FRAGMENTS + 20, surround=30, charlimit=MAX_ANALYZED_CHARS
         )
-        self.whole = highlight.WholeFragmenter(charlimit=MAX_ANALYZED_CHARS)
+        self.whole = WholeFragmenter(charlimit=MAX_ANALYZED_CHARS)
 
     def title(self, title: str, words: set[str]) -> str:
         if words:
@@ -77,14 +78,10 @@ class _Token:
         return _Token(self.text, self.startchar, self.endchar, self.matched)
 
 
-def _highlight(text: str, words: set[str], fragmenter: highlight.Fragmenter, formatter: highlight.Formatter, top: int) -> str:
+def _highlight(text: str, words: set[str], fragmenter: SkippingContextFragmenter | WholeFragmenter, formatter: highlight.Formatter, top: int) -> str:
     """``whoosh.highlight.highlight(text, words, analyzer, fragmenter, formatter, top, order=FIRST)``,
     the same fragments from the same tokens, made in bulk."""
-    if isinstance(fragmenter, SkippingContextFragmenter):
-        fragments = fragmenter.fragments(text, *_marked_spans(text, words))
-    else:
-        tokens = [_Token(word, start, end, word in words) for start, end, word in text_tokens(text)]
-        fragments = fragmenter.fragment_tokens(text, tokens)
+    fragments = fragmenter.fragments(text, *_marked_spans(text, words))
     return formatter(text, highlight.top_fragments(fragments, top, highlight.BasicFragmentScorer(), highlight.FIRST, 1))
 
 
@@ -99,6 +96,17 @@ def _marked_spans(text: str, words: set[str]) -> tuple[list[int], list[int], lis
     candidates = [form for form in set(found) if form[:1].lower()[:1] in initials]
     analyzed = {form: word for form, word in analyze_forms(candidates).items() if word in words}
     return [start for start, _ in spans], [end for _, end in spans], [analyzed.get(form) for form in found]
+
+
+class WholeFragmenter(highlight.WholeFragmenter):
+    """Whoosh's whole-text fragmenter (for titles), reading tokens from arrays like
+    :class:`SkippingContextFragmenter`."""
+
+    def fragments(self, text: str, starts: list[int], ends: list[int], marks: list[str | None]) -> list[highlight.Fragment]:
+        charlimit = self.charlimit
+        # Whoosh stops at the first token ending past the limit; token ends only grow.
+        matches = [_Token(mark, start, end, True) for start, end, mark in zip(starts, ends, marks) if mark is not None and not (charlimit and end > charlimit)]
+        return [highlight.Fragment(text, matches)]
 
 
 class SkippingContextFragmenter(highlight.ContextFragmenter):
