@@ -41,6 +41,9 @@ MAGIC = b"searchsvc-term-postings-1\n"
 RANKED_FIELDS = ("title", "body")  # the fields whose lists matching and ranking read
 WORD_LIST_FIELDS = ("words",)  # fields whose terms and document frequencies alone are kept (store.py)
 
+# What a ranked field's part of the file holds (_FieldRecord.arrays); a file lacking any is not used.
+POSTING_ARRAYS = ("blob", "term_offsets", "doc_starts", "doc_terms", "doc_weights", "starts", "ids", "weights", "totals")
+
 BYTE_LENGTHS = [byte_to_length(code) for code in range(256)]  # what Whoosh decodes each length byte to
 _EMPTY_IDS = np.zeros(0, dtype=np.int32)
 _EMPTY_WEIGHTS = np.zeros(0, dtype=np.float32)
@@ -217,6 +220,9 @@ class SegmentPostings:
             for name, (dtype, offset, count) in header["arrays"].items()
         }
         self.fields = {name.split(".")[0] for name in self._arrays if name.endswith(".ids")}
+        missing = [f"{field}.{part}" for field in self.fields for part in POSTING_ARRAYS if f"{field}.{part}" not in self._arrays]
+        if missing:  # written before the file held them: read the segment through Whoosh
+            raise ValueError(f"{path} lacks {', '.join(missing)}")
         self._numbers: dict[str, dict[bytes, int]] = {}
 
     @classmethod

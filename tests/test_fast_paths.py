@@ -24,12 +24,13 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.automata.lev import levenshtein_automaton
 
 from searchsvc.articles import Article
-from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings
+from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings, _encode
 from searchsvc.search.columns import MISSING_TICKS, ColumnCache, SectionVocabulary
 from searchsvc.search.highlight import MAX_ANALYZED_CHARS, MAX_FRAGMENTS, Highlighter
 from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_postings
 from searchsvc.search.query import QueryParser
 from searchsvc.search.ranking import Ranker, RankingSettings, best
+from searchsvc.search import SearchRequest, SearchService
 from searchsvc.search.vocabulary import Vocabulary
 from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, index_words, text_analyzer
 from tests.support import DEMO_DIR, build_index
@@ -103,6 +104,24 @@ def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> No
     assert _assert_arrays_equal_whoosh(index_dir) == 1
     leftovers = [p.name for p in generation.path.glob("*.tpa")]
     assert len(leftovers) == 1, f"arrays of merged segments were not removed: {leftovers}"
+
+
+def test_a_segment_whose_array_file_lacks_an_array_is_read_through_whoosh(tmp_path: Path) -> None:
+    """An index written by an earlier version (before the forward index) answers the same, not 500."""
+    index_dir = tmp_path / "index"
+    build_index([DEMO_DIR], index_dir)
+    service = SearchService(IndexStore(index_dir))
+    request = SearchRequest(q="bridge council", per_page=5)
+    expected = service.search(request)
+    (path,) = IndexStore(index_dir).current().path.glob("*.tpa")
+    arrays = SegmentPostings(str(path))._arrays
+    path.write_bytes(_encode({name: values for name, values in arrays.items() if not name.endswith(".doc_starts")}))
+    ix = IndexStore(index_dir).current().open()
+    with ix.reader() as reader:
+        assert [SegmentPostings.of(leaf) for leaf, _offset in reader.leaf_readers()] == [None]
+    found = SearchService(IndexStore(index_dir)).search(request)
+    assert found.total == expected.total > 0
+    assert [(hit.article.id, hit.snippet_html) for hit in found.hits] == [(hit.article.id, hit.snippet_html) for hit in expected.hits]
 
 
 @pytest.fixture(scope="module")
