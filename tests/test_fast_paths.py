@@ -24,7 +24,7 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.automata.lev import levenshtein_automaton
 
 from searchsvc.articles import Article
-from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings, _encode
+from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings, _encode, _exact_compact
 from searchsvc.search.columns import MISSING_TICKS, ColumnCache, SectionVocabulary
 from searchsvc.search.highlight import MAX_ANALYZED_CHARS, MAX_FRAGMENTS, Highlighter
 from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_postings
@@ -55,6 +55,7 @@ def _assert_arrays_equal_whoosh(index_dir: Path) -> int:
                 totals = arrays.frequencies(field, terms + [b"notaword"])
                 assert totals.tolist() == [leaf.frequency(field, term) for term in terms] + [0.0]
             assert arrays.postings(field, b"notaword")[0].size == 0
+            assert arrays._arrays[f"{field}.weights"].dtype == np.uint16, "whole-number weights are kept in two bytes"
             words, frequencies = arrays.words("words")
             assert list(zip(words, frequencies.tolist())) == [(term.decode(), info.doc_frequency()) for term, info in leaf.iter_field("words")]
         return len(leaves)
@@ -104,6 +105,14 @@ def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> No
     assert _assert_arrays_equal_whoosh(index_dir) == 1
     leftovers = [p.name for p in generation.path.glob("*.tpa")]
     assert len(leftovers) == 1, f"arrays of merged segments were not removed: {leftovers}"
+
+
+def test_weights_are_compacted_only_when_exact() -> None:
+    whole = np.array([1, 2, 65535], dtype=np.float32)
+    assert _exact_compact(whole).dtype == np.uint16 and np.array_equal(_exact_compact(whole), whole)
+    for kept in ([1.0, 2.5], [1.0, 65536.0], [-1.0, 2.0]):
+        weights = np.array(kept, dtype=np.float32)
+        assert _exact_compact(weights).dtype == np.float32 and np.array_equal(_exact_compact(weights), weights)
 
 
 def test_a_segment_whose_array_file_lacks_an_array_is_read_through_whoosh(tmp_path: Path) -> None:
