@@ -16,46 +16,68 @@ from typing import Generic, TypeVar
 
 from searchsvc.search.model import SearchResult
 
-MAX_ENTRIES = 2_048
+# A worker's cached results: about 1,500 pages of ten hits (Reuters: ~11 KB each).
+RESULT_CACHE_BYTES = 16 * 2**20
 
 Value = TypeVar("Value")
 
 
 class LruCache(Generic[Value]):
-    """The ``max_entries`` most recently used values (0: keeps nothing)."""
+    """The most recently used values while their costs add up to at most ``capacity``
+    (0: keeps nothing). A value costs ``cost(value)``: by default 1, so ``capacity`` counts entries."""
 
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._entries: OrderedDict[Hashable, Value] = OrderedDict()
+    def __init__(self, capacity: int, cost: Callable[[Value], int] = lambda _value: 1) -> None:
+        self.capacity = capacity
+        self._cost = cost
+        self._entries: OrderedDict[Hashable, tuple[Value, int]] = OrderedDict()
+        self._total = 0
         self._lock = threading.Lock()
 
     def get(self, key: Hashable) -> Value | None:
         with self._lock:
             found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
+            if found is None:
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
 
     def put(self, key: Hashable, value: Value) -> None:
-        if self.max_entries <= 0:
+        cost = self._cost(value)
+        if cost > self.capacity:
             return
         with self._lock:
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            replaced = self._entries.pop(key, None)
+            if replaced is not None:
+                self._total -= replaced[1]
+            self._entries[key] = (value, cost)
+            self._total += cost
+            while self._total > self.capacity:
+                _key, (_value, evicted) = self._entries.popitem(last=False)
+                self._total -= evicted
 
     def get_or_load(self, key: Hashable, load: Callable[[], Value]) -> Value:
         """The cached value, else ``load()``'s (run outside the lock; None is cached too)."""
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
-                return self._entries[key]
+                return self._entries[key][0]
         value = load()
         self.put(key, value)
         return value
 
 
 class ResultCache(LruCache[SearchResult]):
-    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
-        super().__init__(max_entries)
+    """Whole results, bounded by their approximate size in bytes."""
+
+    def __init__(self, max_bytes: int = RESULT_CACHE_BYTES) -> None:
+        super().__init__(max_bytes, result_bytes)
+
+
+def result_bytes(result: SearchResult) -> int:
+    """About what a result holds in memory: the costs of a hit, a character of its text and a
+    facet entry fitted to the measured sizes of 2,048 Reuters results."""
+    text = sum(
+        len(hit.title_html) + len(hit.snippet_html) + len(hit.article.title) + len(hit.article.url or "") + len(hit.article.summary or "")
+        for hit in result.hits
+    )
+    return 1_000 + 400 * len(result.hits) + 2 * text + 230 * (len(result.section_facet) + len(result.date_facet))
