@@ -26,13 +26,15 @@ from whoosh.automata.lev import levenshtein_automaton
 from searchsvc.articles import Article
 from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings, _encode, _exact_compact
 from searchsvc.search.columns import MISSING_TICKS, ColumnCache, SectionVocabulary
-from searchsvc.search.highlight import MAX_ANALYZED_CHARS, MAX_FRAGMENTS, Highlighter
+from searchsvc.search.highlight import (
+    MAX_ANALYZED_CHARS, MAX_FRAGMENTS, TOKEN_CHAR, Highlighter, SkippingContextFragmenter, _highlight,
+)
 from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_postings
 from searchsvc.search.query import QueryParser
 from searchsvc.search.ranking import Ranker, RankingSettings, best
 from searchsvc.search import SearchRequest, SearchService
 from searchsvc.search.vocabulary import Vocabulary
-from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, index_words, text_analyzer
+from searchsvc.store import TOKEN, WRITER_OPTIONS, IndexStore, apply_changes, index_words, text_analyzer
 from tests.support import DEMO_DIR, build_index
 
 FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}
@@ -166,8 +168,12 @@ def test_numpy_ranking_equals_whooshs_collector(reuters_searcher: Any, reuters_i
 
 
 WORDS = ["bridge", "bridges", "Bridging", "the", "of", "a", "I", "will", "willing", "oil", "U.S.", "prices", "priced",
-         "café", "İstanbul", "x", "2025", "3.5", "co-op", "..."]
-SEPARATORS = [" ", "  ", ", ", ". ", "\n", "! ", "-", "—"]
+         "café", "İstanbul", "x", "2025", "3.5", "co-op", "...", "oil*", "*", "a*b"]
+SEPARATORS = [" ", "  ", ", ", ". ", "\n", "! ", "-", "—", ".", "..", "_", " " * 45, " ... ", ".\n\n", "*", ".*"]
+
+
+def test_the_highlighters_token_characters_are_the_analyzers() -> None:
+    assert TOKEN.pattern == rf"{TOKEN_CHAR}+(?:\.?{TOKEN_CHAR}+)*"
 
 
 @settings(max_examples=300, deadline=None)
@@ -188,6 +194,28 @@ def test_highlighting_equals_whooshs_highlight(words: list[str], separators: lis
     assert highlighter.snippet(text, query) == (" ".join(expected_snippet.split()) if expected_snippet else highlighter.snippet(text, set()))
     expected_title = highlight.highlight(text, query, text_analyzer(), highlight.WholeFragmenter(charlimit=MAX_ANALYZED_CHARS), highlighter.formatter, top=1)
     assert highlighter.title(text, query) == (expected_title or highlighter.title(text, set()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(st.sampled_from(WORDS), min_size=0, max_size=80),
+    separators=st.lists(st.sampled_from(SEPARATORS), min_size=80, max_size=80),
+    query=st.sets(st.sampled_from(["bridg", "oil", "price", "will", "u.s", "2025"]), min_size=1),
+    surround=st.integers(min_value=1, max_value=40),
+    maxchars=st.integers(min_value=3, max_value=120),
+)
+def test_the_skipping_fragmenter_equals_whooshs_at_any_size(
+    words: list[str], separators: list[str], query: set[str], surround: int, maxchars: int
+) -> None:
+    """Small windows put fragment edges everywhere: where tokenizing resumes must not show."""
+    text = "".join(word + separator for word, separator in zip(words, separators))
+    formatter = Highlighter().formatter
+    expected = highlight.highlight(
+        text, query, text_analyzer(), highlight.ContextFragmenter(maxchars=maxchars, surround=surround, charlimit=MAX_ANALYZED_CHARS),
+        formatter, top=MAX_FRAGMENTS, order=highlight.FIRST,
+    )
+    mine = SkippingContextFragmenter(maxchars=maxchars, surround=surround, charlimit=MAX_ANALYZED_CHARS)
+    assert _highlight(text, query, mine, formatter, top=MAX_FRAGMENTS) == expected
 
 
 def _automaton_near(vocabulary: Vocabulary, word: str, max_distance: int) -> list[tuple[int, str]]:

@@ -2,19 +2,19 @@
 
 Whoosh's highlighter pieces find the best fragments: its fragmenter, fragment scorer and
 ordering, over the tokens of the index's own analyzer, so stems match ("bridges" lights
-up for "bridge"). The tokens are the analyzer's, made in bulk (a regex pass, and each distinct
-word that could match analyzed once: the analyzer's filter chain cost most of a results page),
-and the fragmenters read them from arrays; the formatter below
-escapes every character of article text and adds nothing but ``<mark>``.
+up for "bridge"). Only the tokens that can matter are made: the ones that could match a
+query word (each distinct form analyzed once: the analyzer's filter chain cost most of a
+results page) and the ones near those; a long body is not tokenized end to end. The
+formatter below escapes every character of article text and adds nothing but ``<mark>``.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator
-from itertools import accumulate
 from html import escape
 
 from whoosh import highlight
@@ -25,7 +25,6 @@ SNIPPET_CHARS = 200
 MAX_FRAGMENTS = 3
 # Highlighting re-analyzes the text: bound the work per hit on very long bodies.
 MAX_ANALYZED_CHARS = 20_000
-_TOKEN_AND_GAPS = re.compile(f"({TOKEN.pattern})", TOKEN.flags)
 
 
 class MarkFormatter(highlight.Formatter):
@@ -83,78 +82,92 @@ class _Token:
 
 def _highlight(text: str, words: set[str], fragmenter: SkippingContextFragmenter | WholeFragmenter, formatter: highlight.Formatter, top: int) -> str:
     """``whoosh.highlight.highlight(text, words, analyzer, fragmenter, formatter, top, order=FIRST)``,
-    the same fragments from the same tokens, made in bulk."""
-    fragments = fragmenter.fragments(text, *_marked_spans(text, words))
+    the same fragments from the same tokens, reading only the tokens near the matches."""
+    fragments = fragmenter.fragments(text, _matched_tokens(text, words))
     return formatter(text, highlight.top_fragments(fragments, top, highlight.BasicFragmentScorer(), highlight.FIRST, 1))
 
 
-def _marked_spans(text: str, words: set[str]) -> tuple[list[int], list[int], list[str | None]]:
-    """Start and end of every token, and the analyzed word of those matching ``words`` (None
-    for the others). Each distinct word is analyzed once.
+# The analyzer's tokens (store.TOKEN) are runs of these characters joined by single dots.
+TOKEN_CHAR = r"[\w\*]"
+_IN_TOKEN = re.compile(TOKEN_CHAR)
+_TOKEN_OR_DOT = re.compile(r"[\w\*.]")
 
-    One regex split gives the tokens and the text between them; their running lengths give
-    the offsets, all in C (a match object per token cost more than the rest of the snippet).
+
+def _matched_tokens(text: str, words: set[str]) -> list[tuple[int, int, str]]:
+    """Start, end and analyzed word of each token of ``text`` whose analyzed word is in ``words``.
+
+    Stemming keeps a word's first letter (checked over Reuters' 71,038 word forms), so only
+    tokens starting with a query word's first letter, in either case, are analyzed: one regex
+    finds where they start, the analyzer's pattern where they end; each distinct form is
+    analyzed once. The rest of the text is not tokenized here.
     """
-    pieces = _TOKEN_AND_GAPS.split(text)  # gap, token, gap, token, ..., gap
-    found = pieces[1::2]
-    bounds = list(accumulate(map(len, pieces)))
-    # Stemming keeps a word's first letter (checked over Reuters' 71,038 word forms): only
-    # the forms sharing one with a query word can match it.
-    initials = {word[:1] for word in words}
-    forms = set(found)
-    firsts = {first for first in {form[:1] for form in forms} if first.lower()[:1] in initials}
-    candidates = [form for form in forms if form[:1] in firsts]
-    analyzed = {form: word for form, word in analyze_forms(candidates).items() if word in words}
-    return bounds[0:-1:2], bounds[1::2], list(map(analyzed.get, found))
+    initials = "".join(sorted({re.escape(word[:1]) for word in words if word}))
+    if not initials:
+        return []
+    # A token's first character, one of the initials, where the character before it does not
+    # continue a token (nor a dot after one); then the rest of the token, as TOKEN has it.
+    candidates = re.compile(
+        f"[{initials}](?<!{TOKEN_CHAR}{TOKEN_CHAR})(?<!{TOKEN_CHAR}\\.{TOKEN_CHAR}){TOKEN_CHAR}*(?:\\.?{TOKEN_CHAR}+)*",
+        re.IGNORECASE | TOKEN.flags,
+    )
+    spans = [found.span() for found in candidates.finditer(text)]
+    forms = [text[start:end] for start, end in spans]
+    analyzed = {form: word for form, word in analyze_forms(forms).items() if word in words}
+    return [(start, end, analyzed[form]) for (start, end), form in zip(spans, forms) if form in analyzed]
 
 
 class WholeFragmenter(highlight.WholeFragmenter):
-    """Whoosh's whole-text fragmenter (for titles), reading tokens from arrays like
-    :class:`SkippingContextFragmenter`."""
+    """Whoosh's whole-text fragmenter (for titles), from the matched tokens alone."""
 
-    def fragments(self, text: str, starts: list[int], ends: list[int], marks: list[str | None]) -> list[highlight.Fragment]:
+    def fragments(self, text: str, matched: list[tuple[int, int, str]]) -> list[highlight.Fragment]:
         charlimit = self.charlimit
         # Whoosh stops at the first token ending past the limit; token ends only grow.
-        matches = [_Token(mark, start, end, True) for start, end, mark in zip(starts, ends, marks) if mark is not None and not (charlimit and end > charlimit)]
-        return [highlight.Fragment(text, matches)]
+        tokens = [_Token(mark, start, end, True) for start, end, mark in matched if not (charlimit and end > charlimit)]
+        return [highlight.Fragment(text, tokens)]
 
 
 class SkippingContextFragmenter(highlight.ContextFragmenter):
-    """Whoosh's ContextFragmenter, reading tokens from arrays and skipping the stretches
-    between fragments that cannot change its result.
+    """Whoosh's ContextFragmenter, tokenizing only where a fragment can be.
 
-    Between fragments it only keeps the start of the tokens within ``surround`` characters
-    of the latest one (where a fragment would open), so the tokens before the one ahead of
-    the next match, less ``surround``, are passed over unread. Everywhere else the loop is
-    Whoosh's own; a test compares the two on Reuters.
+    Outside a fragment, Whoosh's loop only keeps the starts of the tokens within ``surround``
+    characters of the latest one (where a fragment would open). So before the next match it
+    starts tokenizing again at the first token within ``surround`` of the token ahead of
+    that match: the stretches between fragments are never tokenized. Everywhere else the
+    loop is Whoosh's own; a test compares the two on generated text.
     """
 
-    def fragments(self, text: str, starts: list[int], ends: list[int], marks: list[str | None]) -> Iterator[highlight.Fragment]:
+    def fragments(self, text: str, matched: list[tuple[int, int, str]]) -> Iterator[highlight.Fragment]:
         maxchars, surround, charlimit = self.maxchars, self.surround, self.charlimit
-        matched_at = [i for i, mark in enumerate(marks) if mark is not None]
+        marks = {start: mark for start, _end, mark in matched}
+        match_starts = [start for start, _end, _mark in matched]
         first: int | None = None
         firsts: deque[int] = deque()
         countdown = -1
         tks: list[_Token] = []
         endchar = None
         currentlen = 0
-        i, count = 0, len(starts)
-        while i < count:
-            if countdown < 0 and marks[i] is None:
-                upcoming = bisect_left(matched_at, i)
-                if upcoming == len(matched_at):
+        window_of, window = -1, -math.inf  # the match ahead, where its context begins
+        tokens = TOKEN.finditer(text)
+        token = next(tokens, None)
+        while token is not None:
+            startchar, endchar = token.span()
+            if countdown < 0 and startchar not in marks:
+                upcoming = bisect_left(match_starts, startchar)
+                if upcoming == len(match_starts):
                     break  # nothing left to open a fragment
-                ahead = matched_at[upcoming]
-                if ahead > i:
-                    # The window the deque holds when the previous token is read.
-                    skip_to = bisect_left(starts, ends[ahead - 1] - surround, i, ahead)
-                    if skip_to > i:
-                        i, firsts = skip_to, deque()
-            startchar, endchar = starts[i], ends[i]
+                if upcoming != window_of:
+                    window_of, window = upcoming, _context_start(text, match_starts[upcoming], surround)
+                if startchar < window:  # the deque would forget this token before the match
+                    tokens = TOKEN.finditer(text, max(_outside_tokens(text, window), startchar))
+                    token = next(tokens)
+                    while token.start() < window:
+                        token = next(tokens)
+                    firsts = deque()
+                    startchar, endchar = token.span()
             tlength = endchar - startchar
             if charlimit and endchar > charlimit:
                 break
-            mark = marks[i]
+            mark = marks.get(startchar)
             if countdown < 0 and mark is None:
                 firsts.append(startchar)
                 while firsts and endchar - firsts[0] > surround:
@@ -179,9 +192,26 @@ class SkippingContextFragmenter(highlight.ContextFragmenter):
                     firsts = deque()
                     first = None
                     currentlen = 0
-            i += 1
+            token = next(tokens, None)
         if tks:
             yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+
+
+def _context_start(text: str, match_start: int, surround: int) -> float:
+    """Where the tokens Whoosh would remember before a match begin: ``surround`` characters
+    before the end of the token ahead of it (-inf when none is)."""
+    end = match_start
+    while end > 0 and not _IN_TOKEN.match(text, end - 1):
+        end -= 1
+    return end - surround if end > 0 else -math.inf
+
+
+def _outside_tokens(text: str, position: float) -> int:
+    """The nearest place at or before ``position`` that is not inside a token."""
+    at = max(int(position), 0)
+    while at > 0 and _TOKEN_OR_DOT.match(text, at - 1):
+        at -= 1
+    return at
 
 
 def opening(text: str, limit: int) -> str:
