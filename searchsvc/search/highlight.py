@@ -83,7 +83,10 @@ class _Token:
 def _highlight(text: str, words: set[str], fragmenter: SkippingContextFragmenter | WholeFragmenter, formatter: highlight.Formatter, top: int) -> str:
     """``whoosh.highlight.highlight(text, words, analyzer, fragmenter, formatter, top, order=FIRST)``,
     the same fragments from the same tokens, reading only the tokens near the matches."""
-    fragments = fragmenter.fragments(text, _matched_tokens(text, words))
+    matched = _matched_tokens(text, words)
+    if not matched:
+        return ""  # what Whoosh gives: no fragment scores without a matched token
+    fragments = fragmenter.fragments(text, matched)
     return formatter(text, highlight.top_fragments(fragments, top, highlight.BasicFragmentScorer(), highlight.FIRST, 1))
 
 
