@@ -11,8 +11,7 @@ return None and take Whoosh's own path.
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from functools import reduce
 
 import numpy as np
@@ -38,11 +37,8 @@ class PostingsCache:
     """
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self._arrays: OrderedDict[tuple[str, str, bytes], tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._bytes = 0
+        self._lists: LruCache[tuple[np.ndarray, np.ndarray]] = LruCache(max_bytes, _list_bytes)
         self._segments: LruCache[SegmentPostings | None] = LruCache(MAPPED_SEGMENTS)
-        self._lock = threading.Lock()
 
     def postings(self, leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         """(sorted document numbers, weights) of a term in one segment."""
@@ -52,21 +48,7 @@ class PostingsCache:
             found = mapped.postings(fieldname, text)
             if found is not None:
                 return found
-        key = (segment_id, fieldname, text)
-        with self._lock:
-            cached = self._arrays.get(key)
-            if cached is not None:
-                self._arrays.move_to_end(key)
-                return cached
-        loaded = _read_postings(leaf, fieldname, text)
-        with self._lock:
-            if key not in self._arrays:
-                self._arrays[key] = loaded
-                self._bytes += loaded[0].nbytes + loaded[1].nbytes
-                while self._bytes > self.max_bytes and len(self._arrays) > 1:
-                    _, (ids, weights) = self._arrays.popitem(last=False)
-                    self._bytes -= ids.nbytes + weights.nbytes
-        return loaded
+        return self._lists.get_or_load((segment_id, fieldname, text), lambda: _read_postings(leaf, fieldname, text))
 
     def document_counts(self, reader: IndexReader, docnum: int, fieldnames: list[str]) -> Counter[str] | None:
         """How often each word occurs in the document's fields together, from the posting
@@ -102,6 +84,11 @@ class PostingsCache:
     def _segment(self, segment_id: str, leaf: IndexReader) -> SegmentPostings | None:
         """The segment's mapped arrays (None without), opened once."""
         return self._segments.get_or_load(segment_id, lambda: SegmentPostings.of(leaf))
+
+
+def _list_bytes(postings: tuple[np.ndarray, np.ndarray]) -> int:
+    ids, weights = postings
+    return ids.nbytes + weights.nbytes
 
 
 def _read_postings(leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:

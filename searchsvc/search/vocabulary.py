@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from bisect import bisect_left
-from collections import OrderedDict
 from collections.abc import Iterator
 
 import numpy as np
@@ -24,6 +23,7 @@ from whoosh.automata.lev import levenshtein_automaton
 from whoosh.reading import IndexReader
 
 from searchsvc.posting_arrays import SegmentPostings
+from searchsvc.search.cache import LruCache
 
 WORDS_FIELD = "words"
 _SEGMENTS_KEPT = 64
@@ -121,34 +121,21 @@ class VocabularyCache:
     """One :class:`Vocabulary` per index version, from per-segment word lists (shared by threads)."""
 
     def __init__(self) -> None:
-        self._segments: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._versions: OrderedDict[object, Vocabulary] = OrderedDict()
-        self._lock = threading.Lock()
+        self._segments: LruCache[tuple[np.ndarray, np.ndarray]] = LruCache(_SEGMENTS_KEPT)
+        self._versions: LruCache[Vocabulary] = LruCache(_VERSIONS_KEPT)
+        self._lock = threading.Lock()  # one thread builds a new version's vocabulary, the others wait for it
 
     def vocabulary(self, reader: IndexReader, version: object) -> Vocabulary:
         """The vocabulary of ``reader``; ``version`` changes whenever the index does."""
         with self._lock:
-            found = self._versions.get(version)
-            if found is not None:
-                self._versions.move_to_end(version)
-                return found
-            parts = [self._segment(leaf) for leaf, _offset in reader.leaf_readers()]
-            words = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=str)
-            counts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
-            unique, where = np.unique(words, return_inverse=True)  # segments share words: add up
-            vocabulary = Vocabulary(unique.tolist(), np.bincount(where, weights=counts, minlength=unique.size).astype(np.int64))
-            self._versions[version] = vocabulary
-            while len(self._versions) > _VERSIONS_KEPT:
-                self._versions.popitem(last=False)
-            return vocabulary
+            return self._versions.get_or_load(version, lambda: self._build(reader))
 
-    def _segment(self, leaf: IndexReader) -> tuple[np.ndarray, np.ndarray]:
-        key = leaf.segment().segment_id()
-        found = self._segments.get(key)
-        if found is None:
-            found = _segment_words(leaf)
-            self._segments[key] = found
-            while len(self._segments) > _SEGMENTS_KEPT:
-                self._segments.popitem(last=False)
-        self._segments.move_to_end(key)
-        return found
+    def _build(self, reader: IndexReader) -> Vocabulary:
+        parts = [
+            self._segments.get_or_load(leaf.segment().segment_id(), lambda leaf=leaf: _segment_words(leaf))
+            for leaf, _offset in reader.leaf_readers()
+        ]
+        words = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=str)
+        counts = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
+        unique, where = np.unique(words, return_inverse=True)  # segments share words: add up
+        return Vocabulary(unique.tolist(), np.bincount(where, weights=counts, minlength=unique.size).astype(np.int64))
