@@ -1,7 +1,8 @@
 """Each speed-up gives exactly what the Whoosh code it replaces gives.
 
 * posting arrays (searchsvc/posting_arrays.py) hold every title and body posting Whoosh
-  wrote, and the vocabulary's words, through live updates, deletions and merges;
+  wrote, and the vocabulary's words, through live updates, deletions and merges; a pool's
+  weights read by document equal those found in each term's list;
 * columns read in bulk (search/columns.py) equal Whoosh's per-document reads;
 * ranking every match with numpy (Ranker.scores) gives Whoosh's collector's scores and order;
 * highlighting from bulk tokens gives whoosh.highlight.highlight()'s output;
@@ -54,13 +55,33 @@ def _assert_arrays_equal_whoosh(index_dir: Path) -> int:
                     ids, weights = arrays.postings(field, term)
                     expected_ids, expected_weights = _read_postings(leaf, field, term)
                     assert np.array_equal(ids, expected_ids) and np.array_equal(weights, expected_weights), (field, term)
-                totals = arrays.frequencies(field, terms + [b"notaword"])
+                totals = arrays.frequencies(field, [term.decode() for term in terms] + ["notaword"])
                 assert totals.tolist() == [leaf.frequency(field, term) for term in terms] + [0.0]
+                _assert_pool_weights_equal_lists(arrays, field, terms, leaf.doc_count_all())
             assert arrays.postings(field, b"notaword")[0].size == 0
             assert arrays._arrays[f"{field}.weights"].dtype == np.uint16, "whole-number weights are kept in two bytes"
             words, frequencies = arrays.words("words")
             assert list(zip(words, frequencies.tolist())) == [(term.decode(), info.doc_frequency()) for term, info in leaf.iter_field("words")]
         return len(leaves)
+
+
+def _assert_pool_weights_equal_lists(arrays: SegmentPostings, field: str, terms: list[bytes], documents: int) -> None:
+    """Terms' weights in a pool of documents read by document equal those found in each term's list."""
+    texts = terms[:: max(1, len(terms) // 12)] + [b"notaword"]
+    lists = [arrays.postings(field, text) for text in texts]
+    rng = np.random.default_rng(7)
+    for size in sorted({0, 1, min(17, documents), documents}):  # every document too: deleted ones, and ones without postings at the end
+        pool = np.sort(rng.choice(documents, size, replace=False)).astype(np.int64)
+        expected = np.zeros((len(texts), pool.size))
+        for row, (ids, weights) in enumerate(lists):
+            for column, docnum in enumerate(pool.tolist()):
+                if docnum in ids:
+                    expected[row, column] = weights[ids.tolist().index(docnum)]
+        found = arrays.pool_weights(field, texts, pool, max_postings=10**9)
+        assert found is not None
+        assert np.array_equal(found[0], expected) and found[1].tolist() == [ids.size for ids, _weights in lists]
+        if expected.any():
+            assert arrays.pool_weights(field, texts, pool, max_postings=0) is None, "more postings than allowed: read by list"
 
 
 def _assert_columns_equal_whoosh(index_dir: Path) -> None:

@@ -31,7 +31,6 @@ def feedback_words(
     """The ``count`` best words of the documents' stored ``text_fields`` by Bo1, with weights
     relative to the best (1.0). Words are analyzed, and counted in the collection, as
     ``statistics_field`` indexes them."""
-    field = searcher.schema[statistics_field]
     text_fields = list(text_fields)
     occurrences: Counter[str] = Counter()
     documents: Counter[str] = Counter()
@@ -47,7 +46,7 @@ def feedback_words(
     total = searcher.doc_count_all()
     needed = min(MIN_DOCUMENTS, len(docnums))
     shared = [word for word in occurrences if documents[word] >= needed]
-    collections = postings.frequencies(searcher.reader(), statistics_field, [field.to_bytes(word) for word in shared])
+    collections = postings.frequencies(searcher.reader(), statistics_field, shared)
     scored = []
     for word, collection in zip(shared, collections.tolist()):
         times = occurrences[word]

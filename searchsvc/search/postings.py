@@ -61,23 +61,35 @@ class PostingsCache:
         mapped = self._segment(leaf.segment().segment_id(), leaf)
         if mapped is None:
             return None
-        counts: Counter[str] = Counter()
+        fields = []
         for name in fieldnames:
-            terms = mapped.document_terms(name, docnum - offset)
-            if terms is None:
+            found = mapped.document_terms(name, docnum - offset)
+            if found is None:
                 return None
+            terms, weights = found
             boost = reader.schema[name].format.field_boost or 1.0
-            counts.update({text.decode("utf-8"): round(weight / boost) for text, weight in terms.items()})
+            fields.append(dict(zip(terms, np.rint(weights / boost).astype(np.int64).tolist())))
+        fields.sort(key=len, reverse=True)  # a Counter takes its first mapping whole, adds the others word by word
+        counts = Counter(fields[0] if fields else {})
+        for words in fields[1:]:
+            counts.update(words)
         return counts
 
-    def frequencies(self, reader: IndexReader, fieldname: str, texts: list[bytes]) -> np.ndarray:
-        """Each term's total weight in the index, Whoosh's ``reader.frequency()``, for many at once."""
-        totals = np.zeros(len(texts))
+    def pool_weights(self, leaf: IndexReader, fieldname: str, texts: list[bytes], docnums: np.ndarray, max_postings: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Each term's weight in each of the segment's ``docnums`` and each term's posting count,
+        read by document (:meth:`SegmentPostings.pool_weights`); None when the segment has no
+        arrays for the field or the documents have more than ``max_postings`` postings."""
+        mapped = self._segment(leaf.segment().segment_id(), leaf)
+        return mapped.pool_weights(fieldname, texts, docnums, max_postings) if mapped is not None else None
+
+    def frequencies(self, reader: IndexReader, fieldname: str, words: list[str]) -> np.ndarray:
+        """Each word's total weight in the index, Whoosh's ``reader.frequency()``, for many at once."""
+        totals = np.zeros(len(words))
         for leaf, _offset in reader.leaf_readers():
             mapped = self._segment(leaf.segment().segment_id(), leaf)
-            found = mapped.frequencies(fieldname, texts) if mapped is not None else None
+            found = mapped.frequencies(fieldname, words) if mapped is not None else None
             if found is None:
-                found = np.array([leaf.frequency(fieldname, text) for text in texts], dtype=np.float64)
+                found = np.array([leaf.frequency(fieldname, word) for word in words], dtype=np.float64)
             totals += found
         return totals
 
