@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from collections import deque
 from collections.abc import Iterator
+from functools import lru_cache
 from html import escape
 
 from whoosh import highlight
@@ -45,14 +46,13 @@ class Highlighter:
         self.snippet_fragmenter = SkippingContextFragmenter(
             maxchars=SNIPPET_CHARS // MAX_FRAGMENTS + 20, surround=30, charlimit=MAX_ANALYZED_CHARS
         )
-        self.whole = WholeFragmenter(charlimit=MAX_ANALYZED_CHARS)
 
     def title(self, title: str, words: set[str]) -> str:
-        if words:
-            marked = _highlight(title, words, self.whole, self.formatter, top=1)
-            if marked:
-                return marked
-        return escape(title, quote=False)
+        """The whole title, its query words marked: Whoosh's whole-text fragment, formatted
+        by our formatter (one fragment: nothing to score or choose)."""
+        # Whoosh's WholeFragmenter stops at the first token ending past its limit; ends only grow.
+        marked = [_Token(word, start, end, True) for start, end, word in _matched_tokens(title, words) if end <= MAX_ANALYZED_CHARS]
+        return self.formatter.format_fragment(highlight.Fragment(title, marked)) if marked else escape(title, quote=False)
 
     def snippet(self, body: str, words: set[str]) -> str:
         """The best fragments holding the query's words, else the start of the body."""
@@ -80,7 +80,7 @@ class _Token:
         return _Token(self.text, self.startchar, self.endchar, self.matched)
 
 
-def _highlight(text: str, words: set[str], fragmenter: SkippingContextFragmenter | WholeFragmenter, formatter: highlight.Formatter, top: int) -> str:
+def _highlight(text: str, words: set[str], fragmenter: SkippingContextFragmenter, formatter: highlight.Formatter, top: int) -> str:
     """``whoosh.highlight.highlight(text, words, analyzer, fragmenter, formatter, top, order=FIRST)``,
     the same fragments from the same tokens, reading only the tokens near the matches."""
     matched = _matched_tokens(text, words)
@@ -104,29 +104,26 @@ def _matched_tokens(text: str, words: set[str]) -> list[tuple[int, int, str]]:
     finds where they start, the analyzer's pattern where they end; each distinct form is
     analyzed once. The rest of the text is not tokenized here.
     """
-    initials = "".join(sorted({re.escape(word[:1]) for word in words if word}))
+    initials = "".join(sorted({word[:1] for word in words if word}))
     if not initials:
         return []
-    # A token's first character, one of the initials, where the character before it does not
-    # continue a token (nor a dot after one); then the rest of the token, as TOKEN has it.
-    candidates = re.compile(
-        f"[{initials}](?<!{TOKEN_CHAR}{TOKEN_CHAR})(?<!{TOKEN_CHAR}\\.{TOKEN_CHAR}){TOKEN_CHAR}*(?:\\.?{TOKEN_CHAR}+)*",
-        re.IGNORECASE | TOKEN.flags,
-    )
-    spans = [found.span() for found in candidates.finditer(text)]
+    spans = [found.span() for found in _candidates(initials).finditer(text)]
     forms = [text[start:end] for start, end in spans]
     analyzed = {form: word for form, word in analyze_forms(forms).items() if word in words}
     return [(start, end, analyzed[form]) for (start, end), form in zip(spans, forms) if form in analyzed]
 
 
-class WholeFragmenter(highlight.WholeFragmenter):
-    """Whoosh's whole-text fragmenter (for titles), from the matched tokens alone."""
+@lru_cache(maxsize=1024)
+def _candidates(initials: str) -> re.Pattern[str]:
+    """The tokens starting with one of ``initials``, in either case (compiled once per set).
 
-    def fragments(self, text: str, matched: list[tuple[int, int, str]]) -> list[highlight.Fragment]:
-        charlimit = self.charlimit
-        # Whoosh stops at the first token ending past the limit; token ends only grow.
-        tokens = [_Token(mark, start, end, True) for start, end, mark in matched if not (charlimit and end > charlimit)]
-        return [highlight.Fragment(text, tokens)]
+    A token's first character, one of the initials, where the character before it does not
+    continue a token (nor a dot after one); then the rest of the token, as TOKEN has it.
+    """
+    return re.compile(
+        f"[{re.escape(initials)}](?<!{TOKEN_CHAR}{TOKEN_CHAR})(?<!{TOKEN_CHAR}\\.{TOKEN_CHAR}){TOKEN_CHAR}*(?:\\.?{TOKEN_CHAR}+)*",
+        re.IGNORECASE | TOKEN.flags,
+    )
 
 
 class SkippingContextFragmenter(highlight.ContextFragmenter):
