@@ -252,7 +252,7 @@ class SegmentPostings:
         """(sorted document numbers, weights) of a term; None for a field not recorded here."""
         if fieldname not in self.fields:
             return None
-        found = self._numbers_of(fieldname).get(text.decode("utf-8"), -1)
+        found = self._numbers_of(fieldname).get(_term(text), -1)
         if found < 0:
             return _EMPTY_IDS, _EMPTY_WEIGHTS
         starts = self._arrays[f"{fieldname}.starts"]
@@ -288,7 +288,7 @@ class SegmentPostings:
         if total > max_postings:
             return None
         numbers = self._numbers_of(fieldname)
-        found = np.array([numbers.get(text.decode("utf-8"), -1) for text in texts], dtype=np.int64)
+        found = np.array([numbers.get(_term(text), -1) for text in texts], dtype=np.int64)
         known = found >= 0
         term_starts = self._arrays[f"{fieldname}.starts"]
         sizes = np.zeros(len(texts), dtype=np.int64)
@@ -334,7 +334,7 @@ class SegmentPostings:
         if numbers is None:
             blob = self._arrays[f"{fieldname}.blob"].tobytes()
             bounds = self._arrays[f"{fieldname}.term_offsets"].tolist()
-            numbers = self._numbers[fieldname] = {blob[begin:end].decode("utf-8"): number for number, (begin, end) in enumerate(zip(bounds, bounds[1:]))}
+            numbers = self._numbers[fieldname] = {_term(blob[begin:end]): number for number, (begin, end) in enumerate(zip(bounds, bounds[1:]))}
         return numbers
 
     def _terms_of(self, fieldname: str) -> list[str]:
@@ -343,3 +343,9 @@ class SegmentPostings:
         if terms is None:
             terms = self._terms[fieldname] = list(self._numbers_of(fieldname))
         return terms
+
+
+def _term(text: bytes) -> str:
+    """A term's bytes as the str our lookups key on: UTF-8 (what Whoosh writes), and any other
+    bytes one-to-one (surrogateescape), so a lookup never fails where the bytes would match."""
+    return text.decode("utf-8", "surrogateescape")

@@ -59,6 +59,7 @@ def _assert_arrays_equal_whoosh(index_dir: Path) -> int:
                 assert totals.tolist() == [leaf.frequency(field, term) for term in terms] + [0.0]
                 _assert_pool_weights_equal_lists(arrays, field, terms, leaf.doc_count_all())
             assert arrays.postings(field, b"notaword")[0].size == 0
+            assert arrays.postings(field, b"\xffnot utf-8")[0].size == 0, "bytes that are not UTF-8 are simply not a term"
             assert arrays._arrays[f"{field}.weights"].dtype == np.uint16, "whole-number weights are kept in two bytes"
             words, frequencies = arrays.words("words")
             assert list(zip(words, frequencies.tolist())) == [(term.decode(), info.doc_frequency()) for term, info in leaf.iter_field("words")]
