@@ -8,10 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from searchsvc import indexer
 from searchsvc.articles import load_article
 from searchsvc.cli import main
+from searchsvc.indexer import MAX_SORT_MB, MIN_SORT_MB
 from searchsvc.search import SearchRequest, SearchService
 from searchsvc.store import IndexStore
 from tests.support import DEMO_DIR
@@ -92,3 +95,11 @@ def test_relevance_search_after_live_updates_left_deleted_documents(tmp_path: Pa
     assert [hit.article.title for hit in result.hits if hit.article.id == "hg-2025-001"] == ["Bridge bridge replaced"]
     assert len({hit.article.id for hit in result.hits}) == len(result.hits) == result.total
     assert "hg-2025-001" in {hit.article.id for hit in service.search(SearchRequest(q="replaced")).hits}
+
+
+@pytest.mark.parametrize(("physical_mb", "procs", "expected"), [(2_048, 2, MIN_SORT_MB), (4_096, 2, 512), (4_096, 1, 1_024), (65_536, 2, MAX_SORT_MB)])
+def test_a_full_rebuild_sorts_in_memory_sized_by_the_machine(monkeypatch: pytest.MonkeyPatch, physical_mb: int, procs: int, expected: int) -> None:
+    """Each writer process may take an eighth of physical memory (two: a quarter), within bounds."""
+    pages = {"SC_PAGE_SIZE": 4096, "SC_PHYS_PAGES": physical_mb * 2**20 // 4096}
+    monkeypatch.setattr(indexer.os, "sysconf", lambda name: pages[name])
+    assert indexer._sort_memory_mb(procs) == expected
