@@ -192,13 +192,13 @@ def memory_mb(pid: int) -> dict[str, float]:
 
 
 @contextmanager
-def gunicorn(index_dir: Path, log_path: Path) -> Iterator[tuple[int, subprocess.Popen]]:
-    """A real gunicorn serving ``wsgi:app`` from the repo over the given index; yields its port."""
+def gunicorn(index_dir: Path, log_path: Path, app: str = "wsgi:app") -> Iterator[tuple[int, subprocess.Popen]]:
+    """A real gunicorn serving ``app`` (the repo's ``wsgi:app``) over the given index; yields its port."""
     port = free_port()
     # Rate limits off: every request comes from 127.0.0.1, faster than a reader would send them.
     environment = dict(os.environ, SEARCHSVC_INDEX_DIR=str(index_dir), SEARCHSVC_RATE_LIMIT_READ="off",
                        SEARCHSVC_RATE_LIMIT_WRITE="off")
-    command = [sys.executable, "-m", "gunicorn", "wsgi:app", "-b", f"127.0.0.1:{port}", "-w", str(GUNICORN_WORKERS)]
+    command = [sys.executable, "-m", "gunicorn", app, "-b", f"127.0.0.1:{port}", "-w", str(GUNICORN_WORKERS)]
     with open(log_path, "wb") as log_file:
         master = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log_file, stderr=subprocess.STDOUT)
     try:
