@@ -42,13 +42,13 @@ class PostingsCache:
 
     def postings(self, leaf: IndexReader, fieldname: str, text: bytes) -> tuple[np.ndarray, np.ndarray]:
         """(sorted document numbers, weights) of a term in one segment."""
-        segment_id = leaf.segment().segment_id()
-        mapped = self._segment(segment_id, leaf)
+        mapped = self._segment(leaf)
         if mapped is not None:
             found = mapped.postings(fieldname, text)
             if found is not None:
                 return found
-        return self._lists.get_or_load((segment_id, fieldname, text), lambda: _read_postings(leaf, fieldname, text))
+        key = (leaf.segment().segment_id(), fieldname, text)
+        return self._lists.get_or_load(key, lambda: _read_postings(leaf, fieldname, text))
 
     def document_counts(self, reader: IndexReader, docnum: int, fieldnames: list[str]) -> Counter[str] | None:
         """How often each word occurs in the document's fields together, from the posting
@@ -58,7 +58,7 @@ class PostingsCache:
                 break
         else:
             return None
-        mapped = self._segment(leaf.segment().segment_id(), leaf)
+        mapped = self._segment(leaf)
         if mapped is None:
             return None
         fields = []
@@ -79,23 +79,23 @@ class PostingsCache:
         """Each term's weight in each of the segment's ``docnums`` and each term's posting count,
         read by document (:meth:`SegmentPostings.pool_weights`); None when the segment has no
         arrays for the field or the documents have more than ``max_postings`` postings."""
-        mapped = self._segment(leaf.segment().segment_id(), leaf)
+        mapped = self._segment(leaf)
         return mapped.pool_weights(fieldname, texts, docnums, max_postings) if mapped is not None else None
 
     def frequencies(self, reader: IndexReader, fieldname: str, words: list[str]) -> np.ndarray:
         """Each word's total weight in the index, Whoosh's ``reader.frequency()``, for many at once."""
         totals = np.zeros(len(words))
         for leaf, _offset in reader.leaf_readers():
-            mapped = self._segment(leaf.segment().segment_id(), leaf)
+            mapped = self._segment(leaf)
             found = mapped.frequencies(fieldname, words) if mapped is not None else None
             if found is None:
                 found = np.array([leaf.frequency(fieldname, word) for word in words], dtype=np.float64)
             totals += found
         return totals
 
-    def _segment(self, segment_id: str, leaf: IndexReader) -> SegmentPostings | None:
+    def _segment(self, leaf: IndexReader) -> SegmentPostings | None:
         """The segment's mapped arrays (None without), opened once."""
-        return self._segments.get_or_load(segment_id, lambda: SegmentPostings.of(leaf))
+        return self._segments.get_or_load(leaf.segment().segment_id(), lambda: SegmentPostings.of(leaf))
 
 
 def _list_bytes(postings: tuple[np.ndarray, np.ndarray]) -> int:
