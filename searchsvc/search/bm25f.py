@@ -167,10 +167,11 @@ def pool_scores(
     k1, b = (words[0].k1, words[0].b) if words else (0.0, 0.0)
     frequency = np.zeros((len(words), pool.size))
     documents = np.zeros(len(words), dtype=np.int64)  # postings, deleted documents included, as Whoosh counts
-    names = list(dict.fromkeys(name for word in words for name in word.field_weights if name in searcher.schema))
+    schema = searcher.schema
+    names = [name for name in dict.fromkeys(name for word in words for name in word.field_weights) if name in schema]
     for name in names:
         rows = [row for row, word in enumerate(words) if name in word.field_weights]
-        texts = [searcher.schema[name].to_bytes(words[row].text) for row in rows]
+        texts = [schema[name].to_bytes(words[row].text) for row in rows]
         counts, sizes = _pool_counts(postings, reader, name, texts, pool)
         documents[rows] = np.maximum(documents[rows], sizes)
         weights = np.array([[words[row].field_weights[name]] for row in rows])
@@ -195,17 +196,19 @@ def _pool_counts(
     counts = np.zeros((len(texts), pool.size))
     sizes = np.zeros(len(texts), dtype=np.int64)
     max_postings = int((len(texts) * PER_LIST_US - BY_DOCUMENT_US) / PER_POSTING_US)  # read by document up to this many
-    for leaf, offset in reader.leaf_readers():
-        columns = np.flatnonzero((pool >= offset) & (pool < offset + leaf.doc_count_all()))
-        local = pool[columns] - offset
+    leaves = reader.leaf_readers()
+    # The pool is sorted and segments' numbers ascend: each segment's documents are one slice of it.
+    edges = pool.searchsorted([offset for _leaf, offset in leaves] + [reader.doc_count_all()]).tolist()
+    for (leaf, offset), begin, end in zip(leaves, edges, edges[1:]):
+        local = pool[begin:end] - offset
         by_document = postings.pool_weights(leaf, name, texts, local, max_postings) if max_postings > 0 else None
         if by_document is not None:
-            counts[:, columns], found = by_document
+            counts[:, begin:end], found = by_document
             sizes += found
             continue
         lists = [postings.postings(leaf, name, text) for text in texts]
         sizes += [ids.size for ids, _weights in lists]
-        if columns.size == 0:
+        if begin == end:
             continue
         for row, (ids, weights) in enumerate(lists):
             if ids.size == 0:
@@ -213,5 +216,5 @@ def _pool_counts(
             wanted = local.astype(ids.dtype)  # the list's own type: no converted copy of it
             at = np.minimum(np.searchsorted(ids, wanted), ids.size - 1)
             found = ids[at] == wanted
-            counts[row, columns[found]] = weights[at[found]]
+            counts[row, begin + np.flatnonzero(found)] = weights[at[found]]
     return counts, sizes
