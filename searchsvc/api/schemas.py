@@ -122,8 +122,8 @@ class DateBucketSchema(Schema):
 
 
 class FacetsSchema(Schema):
-    section = fields.List(fields.Nested(SectionCountSchema), metadata={"description": "Counts ignore the section filter (multi-select)."})
-    date = fields.List(fields.Nested(DateBucketSchema), metadata={"description": "Counts ignore date_from/date_to; non-empty buckets in date order."})
+    section = fields.Nested(SectionCountSchema, many=True, metadata={"description": "Counts ignore the section filter (multi-select)."})
+    date = fields.Nested(DateBucketSchema, many=True, metadata={"description": "Counts ignore date_from/date_to; non-empty buckets in date order."})
 
 
 class SearchResponse(Schema):
@@ -136,7 +136,7 @@ class SearchResponse(Schema):
     sort = fields.Enum(Sort, by_value=True, required=True)
     date_interval = fields.Enum(DateInterval, by_value=True, required=True)
     partial = fields.Boolean(required=True, metadata={"description": "True when the time budget ran out and counts cover only part of the matches."})
-    hits = fields.List(fields.Nested(HitSchema), required=True)
+    hits = fields.Nested(HitSchema, many=True, required=True)
     facets = fields.Nested(FacetsSchema, required=True)
     suggestion = fields.Nested(
         "SuggestionSchema", allow_none=True,
@@ -159,11 +159,11 @@ class CompletionSchema(Schema):
 
 class SuggestResponse(Schema):
     query = fields.String(required=True)
-    suggestions = fields.List(fields.Nested(CompletionSchema), required=True, metadata={"description": "Up to 10, most used words first."})
+    suggestions = fields.Nested(CompletionSchema, many=True, required=True, metadata={"description": "Up to 10, most used words first."})
 
 
 class RelatedResponse(Schema):
-    hits = fields.List(fields.Nested(ArticleSummary), required=True, metadata={"description": "Up to 5 articles, most alike first."})
+    hits = fields.Nested(ArticleSummary, many=True, required=True, metadata={"description": "Up to 5 articles, most alike first."})
 
 
 class HealthSchema(Schema):
@@ -188,7 +188,7 @@ class WriteResultSchema(Schema):
 class BulkResultSchema(Schema):
     indexed = fields.Integer(required=True)
     failed = fields.Integer(required=True)
-    errors = fields.List(fields.Nested(ItemErrorSchema), required=True)
+    errors = fields.Nested(ItemErrorSchema, many=True, required=True)
 
 
 class ErrorSchema(Schema):
@@ -198,4 +198,4 @@ class ErrorSchema(Schema):
     code = fields.String(required=True)
     message = fields.String(required=True)
     parameter = fields.String(allow_none=True)
-    errors = fields.List(fields.Nested(ItemErrorSchema), metadata={"description": "Per-item problems of a bulk request."})
+    errors = fields.Nested(ItemErrorSchema, many=True, metadata={"description": "Per-item problems of a bulk request."})
