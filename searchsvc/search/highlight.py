@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from bisect import bisect_left
-from collections import deque
 from collections.abc import Iterator
 from functools import lru_cache
 from html import escape
@@ -92,8 +90,10 @@ def _highlight(text: str, words: set[str], fragmenter: SkippingContextFragmenter
 
 # The analyzer's tokens (store.TOKEN) are runs of these characters joined by single dots.
 TOKEN_CHAR = r"[\w\*]"
+# Placed after a token character: it starts a token (no token character, nor one and a dot, before it).
+_STARTS_TOKEN = f"(?<!{TOKEN_CHAR}{TOKEN_CHAR})(?<!{TOKEN_CHAR}\\.{TOKEN_CHAR})"
 _IN_TOKEN = re.compile(TOKEN_CHAR)
-_TOKEN_OR_DOT = re.compile(r"[\w\*.]")
+_TOKEN_START = re.compile(TOKEN_CHAR + _STARTS_TOKEN, TOKEN.flags)
 
 
 def _matched_tokens(text: str, words: set[str]) -> list[tuple[int, int, str]]:
@@ -120,81 +120,69 @@ def _candidates(initials: str) -> re.Pattern[str]:
     A token's first character, one of the initials, where the character before it does not
     continue a token (nor a dot after one); then the rest of the token, as TOKEN has it.
     """
-    return re.compile(
-        f"[{re.escape(initials)}](?<!{TOKEN_CHAR}{TOKEN_CHAR})(?<!{TOKEN_CHAR}\\.{TOKEN_CHAR}){TOKEN_CHAR}*(?:\\.?{TOKEN_CHAR}+)*",
-        re.IGNORECASE | TOKEN.flags,
-    )
+    return re.compile(f"[{re.escape(initials)}]{_STARTS_TOKEN}{TOKEN_CHAR}*(?:\\.?{TOKEN_CHAR}+)*", re.IGNORECASE | TOKEN.flags)
 
 
 class SkippingContextFragmenter(highlight.ContextFragmenter):
     """Whoosh's ContextFragmenter, tokenizing only where a fragment can be.
 
-    Outside a fragment, Whoosh's loop only keeps the starts of the tokens within ``surround``
-    characters of the latest one (where a fragment would open). So before the next match it
-    starts tokenizing again at the first token within ``surround`` of the token ahead of
-    that match: the stretches between fragments are never tokenized. Everywhere else the
-    loop is Whoosh's own; a test compares the two on generated text.
+    Outside a fragment, Whoosh's loop only remembers the starts of the tokens within
+    ``surround`` characters of the latest one, to open the next fragment at the first of
+    them. So each fragment is made from its first match: where its context begins is found
+    directly (the first token starting within ``surround`` characters of the end of the
+    token ahead of the match, and after the last fragment), then Whoosh's loop runs from the
+    match until the fragment ends. The stretches between fragments are never tokenized. A
+    test compares it with Whoosh's on generated text, at any fragment size and context.
     """
 
     def fragments(self, text: str, matched: list[tuple[int, int, str]]) -> Iterator[highlight.Fragment]:
         maxchars, surround, charlimit = self.maxchars, self.surround, self.charlimit
         marks = {start: mark for start, _end, mark in matched}
-        match_starts = [start for start, _end, _mark in matched]
-        first: int | None = None
-        firsts: deque[int] = deque()
-        countdown = -1
-        tks: list[_Token] = []
-        endchar = None
-        currentlen = 0
-        window_of, window = -1, -math.inf  # the match ahead, where its context begins
-        tokens = TOKEN.finditer(text)
-        token = next(tokens, None)
-        while token is not None:
-            startchar, endchar = token.span()
-            if countdown < 0 and startchar not in marks:
-                upcoming = bisect_left(match_starts, startchar)
-                if upcoming == len(match_starts):
-                    break  # nothing left to open a fragment
-                if upcoming != window_of:
-                    window_of, window = upcoming, _context_start(text, match_starts[upcoming], surround)
-                if startchar < window:  # the deque would forget this token before the match
-                    tokens = TOKEN.finditer(text, max(_outside_tokens(text, window), startchar))
-                    token = next(tokens)
-                    while token.start() < window:
-                        token = next(tokens)
-                    firsts = deque()
-                    startchar, endchar = token.span()
-            tlength = endchar - startchar
-            if charlimit and endchar > charlimit:
-                break
-            mark = marks.get(startchar)
-            if countdown < 0 and mark is None:
-                firsts.append(startchar)
-                while firsts and endchar - firsts[0] > surround:
-                    firsts.popleft()
-            elif currentlen + tlength > maxchars:
-                countdown = 0
-            elif mark is not None:
-                countdown = surround
-                if first is None:
-                    if firsts:
-                        first = firsts[0]
-                    else:
-                        first = startchar
-                        countdown += surround
-                tks.append(_Token(mark, startchar, endchar, True))
-            if countdown >= 0:
+        done = 0  # where the last fragment ended: its tokens are read
+        for match_start, match_end, _mark in matched:
+            if match_start < done:
+                continue
+            if charlimit and match_end > charlimit:
+                return  # Whoosh stops at the first token past the limit: this one or one before
+            head = _TOKEN_START.search(text, max(_context_start(text, match_start, surround), done))
+            context = head.start() if head is not None and head.start() < match_start else None
+            first = None
+            tks: list[_Token] = []
+            currentlen = countdown = 0
+            for token in TOKEN.finditer(text, match_start):
+                startchar, endchar = token.span()
+                if charlimit and endchar > charlimit:
+                    if tks:
+                        yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+                    return
+                tlength = endchar - startchar
+                mark = marks.get(startchar)
+                if currentlen + tlength > maxchars:
+                    countdown = 0
+                elif mark is not None:
+                    countdown = surround
+                    if first is None:
+                        first = context
+                        if first is None:
+                            first = startchar
+                            countdown += surround  # no context before it: as much again after
+                    tks.append(_Token(mark, startchar, endchar, True))
                 currentlen += tlength
                 countdown -= tlength
                 if countdown <= 0:
                     yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+                    if countdown < 0:
+                        break
+                    # Whoosh's loop: at exactly 0 the next token is still inside a fragment, one
+                    # without context (a match opens it; any other token closes it empty).
+                    first = context = None
                     tks = []
-                    firsts = deque()
-                    first = None
                     currentlen = 0
-            token = next(tokens, None)
-        if tks:
-            yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+            else:
+                if tks:
+                    yield highlight.mkfrag(text, tks, startchar=first, endchar=endchar)
+                return
+            done = endchar
 
 
 def _context_start(text: str, match_start: int, surround: int) -> float:
@@ -204,14 +192,6 @@ def _context_start(text: str, match_start: int, surround: int) -> float:
     while end > 0 and not _IN_TOKEN.match(text, end - 1):
         end -= 1
     return end - surround if end > 0 else -math.inf
-
-
-def _outside_tokens(text: str, position: float) -> int:
-    """The nearest place at or before ``position`` that is not inside a token."""
-    at = max(int(position), 0)
-    while at > 0 and _TOKEN_OR_DOT.match(text, at - 1):
-        at -= 1
-    return at
 
 
 def opening(text: str, limit: int) -> str:
