@@ -300,11 +300,16 @@ class SegmentPostings:
         # Every posting of the documents, in order: where each document's run starts, plus 0, 1, 2...
         ends = np.cumsum(lengths)
         at = np.arange(total) + np.repeat(begins - (ends - lengths), lengths)
+        # The asked-for terms, each once: a term may be asked for twice ("wheat^2 wheat").
+        asked = found[known].tolist()
+        distinct = list(dict.fromkeys(asked))
         rows = np.zeros(term_starts.size, dtype=np.int32)  # term number -> its row + 1 (0: not asked for)
-        rows[found[known]] = np.flatnonzero(known) + 1
+        rows[distinct] = np.arange(1, len(distinct) + 1)
         slots = rows[self._arrays[f"{fieldname}.doc_terms"][at]]
         hits = np.flatnonzero(slots)
-        weights[slots[hits] - 1, np.repeat(np.arange(docnums.size), lengths)[hits]] = self._arrays[f"{fieldname}.doc_weights"][at[hits]]
+        per_term = np.zeros((len(distinct), docnums.size))
+        per_term[slots[hits] - 1, np.repeat(np.arange(docnums.size), lengths)[hits]] = self._arrays[f"{fieldname}.doc_weights"][at[hits]]
+        weights[known] = per_term if len(distinct) == len(asked) else per_term[[distinct.index(number) for number in asked]]
         return weights, sizes
 
     def words(self, fieldname: str) -> tuple[list[str], np.ndarray] | None:
