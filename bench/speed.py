@@ -57,6 +57,7 @@ GUNICORN_WORKERS = 2
 HTTP_TIMEOUT_S = 30.0
 PROFILED_QUERIES = 5
 UNCACHED_POOL = 12_000  # more distinct queries than a 20 s load test gets through (600 req/s)
+FLOOR_APP = "bench.floor_app:app"  # a bare Flask app on the same gunicorn: the web stack alone
 
 
 @dataclass(frozen=True)
@@ -156,7 +157,19 @@ class HttpEngine:
         status, body = http_get(self._port, search_path(words))
         if status != 200:
             raise RuntimeError(f"GET {search_path(words)} -> {status}: {body[:300]!r}")
-        return page_from_api(json.loads(body))
+        return self.decode(json.loads(body))
+
+    decode = staticmethod(page_from_api)
+
+
+class FloorEngine(HttpEngine):
+    """The bare Flask app of bench/floor_app.py over HTTP: the same request, no search behind it."""
+
+    name = "bare-flask-http"
+
+    @staticmethod
+    def decode(payload: dict) -> Page:
+        return Page(total=payload["total"], hit_ids=(), snippets=(), sections={}, months={})
 
 
 def free_port() -> int:
@@ -433,6 +446,8 @@ class ScaleResult:
     uncached_load: LoadResult
     repeated_load: LoadResult
     memory: dict[str, dict[str, float]]
+    floor: Timings  # FTS5's page and the bare Flask app's request, interleaved
+    floor_load: LoadResult
     profile: str | None
     load_average: tuple[float, float]  # the machine's 1-minute load average at start and end
 
@@ -466,6 +481,10 @@ def measure_scale(factor: int, base: list[Article], workload: Workload, profile:
             uncached_load = load_test(port, unseen, workload.load_seconds)
             repeated_load = load_test(port, repeated, workload.load_seconds)
             memory = {f"worker {pid}": memory_mb(pid) for pid in children_of(master.pid)} | {"master": memory_mb(master.pid)}
+        with gunicorn(ours.store.root, directory / "floor.log", app=FLOOR_APP) as (port, _master):
+            log(f"scale {factor}: timing the web stack's floor (a bare Flask app) against {BASELINE}, then its load test")
+            floor = time_pages([built[0], FloorEngine(port)], queries, warmup)
+            floor_load = load_test(port, unseen, workload.load_seconds)
 
         profiled = None
         if profile:
@@ -473,7 +492,7 @@ def measure_scale(factor: int, base: list[Article], workload: Workload, profile:
             profiled = profile_slowest(ours, queries, distinct.latencies[ours.name], warmup)
         for engine in built:
             engine.close()
-    return ScaleResult(factor, len(articles), queries, repeated, build, distinct, zipf, uncached_load, repeated_load, memory, profiled,
+    return ScaleResult(factor, len(articles), queries, repeated, build, distinct, zipf, uncached_load, repeated_load, memory, floor, floor_load, profiled,
                        (load_at_start, os.getloadavg()[0]))
 
 
@@ -512,6 +531,13 @@ def report_scale(result: ScaleResult, workload: Workload) -> str:
     parts.append("resident memory at the end (/proc/PID/status, smaps_rollup): " + "; ".join(
         f"{who} {mb['rss']:.0f} MB (anon {mb['anon']:.0f}, file {mb['file']:.0f}; proportional share {mb.get('pss', float('nan')):.0f})"
         for who, mb in result.memory.items()))
+    parts += [
+        f"\nThe web stack's floor: {FLOOR_APP} (one fixed page of about our size, no search) under the same gunicorn"
+        f" command and config, the same client; its request timed interleaved with {BASELINE}'s page, then load-tested as above:",
+        table(["engine", "p50 ms", "p95 ms", "p99 ms", "p50 x", "p95 x", "p99 x"], latency_rows(result.floor, lambda name: [])),
+        f"bare Flask under load: {result.floor_load.requests} requests, {result.floor_load.per_second:.1f} req/s,"
+        f" {result.floor_load.errors} errors, p50 {result.floor_load.p50_ms:.1f} ms",
+    ]
     if result.profile:
         parts += [f"\ncProfile of our in-process page on the {PROFILED_QUERIES} slowest distinct queries:", result.profile]
     return "\n".join(parts)
