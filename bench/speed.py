@@ -537,10 +537,31 @@ def report_scale(result: ScaleResult, workload: Workload) -> str:
         table(["engine", "p50 ms", "p95 ms", "p99 ms", "p50 x", "p95 x", "p99 x"], latency_rows(result.floor, lambda name: [])),
         f"bare Flask under load: {result.floor_load.requests} requests, {result.floor_load.per_second:.1f} req/s,"
         f" {result.floor_load.errors} errors, p50 {result.floor_load.p50_ms:.1f} ms",
+        floor_budget(result),
     ]
     if result.profile:
         parts += [f"\ncProfile of our in-process page on the {PROFILED_QUERIES} slowest distinct queries:", result.profile]
     return "\n".join(parts)
+
+
+def floor_budget(result: ScaleResult) -> str:
+    """What our own work (our request beyond the bare app's) costs, and what issue 5's targets leave for it."""
+    fts5 = float(np.median(result.distinct.latencies[BASELINE]))
+    ours = float(np.median(result.distinct.latencies[HttpEngine.name]))
+    floor = float(np.median(result.floor.latencies[FloorEngine.name]))
+    cores = os.cpu_count() or 1
+
+    def cpu_ms(load: LoadResult) -> float:  # all cores' time per request, the clients' share included
+        return cores * 1000 / load.per_second
+
+    return (
+        f"beyond the floor: our HTTP p50 {ours:.2f} ms - the bare app's {floor:.2f} ms = {ours - floor:.2f} ms of our own work;"
+        f" 4x {BASELINE}'s p50 ({4 * fts5:.2f} ms) leaves {4 * fts5 - floor:.2f} ms for it."
+        f" Under load, {cores} cores / req/s: ours {cpu_ms(result.uncached_load):.2f} ms per uncached request,"
+        f" the bare app's {cpu_ms(result.floor_load):.2f} ms; 300 req/s allows {cores * 1000 / 300:.2f} ms,"
+        f" {cores * 1000 / 300 - cpu_ms(result.floor_load):.2f} ms beyond the floor where ours takes"
+        f" {cpu_ms(result.uncached_load) - cpu_ms(result.floor_load):.2f}."
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
