@@ -73,7 +73,8 @@ class _PerDocumentReader(W3PerDocReader):
     Whoosh opens a segment's column files (stored fields, lengths, sort columns) on first
     use. A live write that merges the segment away deletes its files, so a searcher still
     on the previous version then found them gone (a 500 under writes); opened at once they
-    stay readable, as POSIX keeps deleted open files. And writing a segment asks for a
+    stay readable, as POSIX keeps deleted open files (``store.open_reader`` makes sure none
+    had gone before they were opened). And writing a segment asks for a
     document's field length once per posting, which Whoosh read from the file each time:
     a sixth of the indexing time.
     """
@@ -85,10 +86,8 @@ class _PerDocumentReader(W3PerDocReader):
         for name in storage.list():
             if name.startswith(prefix) and name.endswith(suffix):
                 fieldname = name[len(prefix) : -len(suffix)]
-                try:
-                    self._colfiles[fieldname] = self._get_column_file(fieldname)
-                except OSError:  # merged away already: this reader's version is gone too
-                    continue
+                # Gone since the listing (merged away): the OSError makes ix.reader() retry.
+                self._colfiles[fieldname] = self._get_column_file(fieldname)
 
     def has_column(self, fieldname):  # type: ignore[no-untyped-def]
         return fieldname in self._colfiles or super().has_column(fieldname)

@@ -38,6 +38,7 @@ from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.index import FileIndex
+from whoosh.reading import IndexReader
 
 from searchsvc.articles import Article, load_article
 from searchsvc.posting_arrays import PostingArraysCodec
@@ -49,6 +50,7 @@ REBUILD_LOCK_FILE = "rebuild.lock"
 GENERATIONS_DIR = "generations"
 BUILDING_SUFFIX = ".building"
 META_FILE = "generation.json"
+OPEN_ATTEMPTS = 10  # tries to open a version of an index that live writes keep replacing
 TITLE_BOOST = 2.0
 # Every writer's options. Separate segment files, not one compound file: a searcher copies
 # each part of a compound file out of its memory map onto the heap, so every worker held
@@ -222,6 +224,13 @@ class Generation:
     path: Path
 
     def open(self) -> FileIndex:
+        """The generation's index. Opening reads its newest table of contents, which a live
+        write committing at that moment deletes (as Whoosh's own ``ix.reader()`` knows): retried."""
+        for _attempt in range(OPEN_ATTEMPTS - 1):
+            try:
+                return index.open_dir(str(self.path))
+            except FileNotFoundError:
+                time.sleep(0.01)
         return index.open_dir(str(self.path))
 
     def meta(self) -> dict[str, Any]:
@@ -229,6 +238,23 @@ class Generation:
             return json.loads((self.path / META_FILE).read_text("utf-8"))
         except (OSError, ValueError):
             return {}
+
+
+def open_reader(ix: FileIndex) -> IndexReader:
+    """A reader of the index's newest version with every file it needs open.
+
+    A live write's commit writes a new table of contents and then deletes the files of the
+    segments it merged away. A reader opening those segments at that moment found some of
+    their files gone and served requests without them (stored fields missing: a 500 under
+    writes). A reader whose version is still the newest once its files are open opened
+    them all before any deletion could start; otherwise it is opened again.
+    """
+    for _attempt in range(OPEN_ATTEMPTS - 1):
+        reader = ix.reader()
+        if reader.generation() == ix.latest_generation():
+            return reader
+        reader.close()
+    return ix.reader()  # changed under every attempt: what Whoosh itself gives
 
 
 class NoIndexError(RuntimeError):
@@ -374,9 +400,8 @@ class IndexStore:
 
     def live_ids(self) -> set[str]:
         """Ids of the live generation's articles."""
-        ix = self.current().open()
-        with ix.searcher() as searcher:
-            return {fields["id"] for fields in searcher.all_stored_fields()}
+        with open_reader(self.current().open()) as reader:
+            return {fields["id"] for fields in reader.all_stored_fields()}
 
     def _journal(self, changes: list[Change]) -> None:
         lines = []

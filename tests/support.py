@@ -109,6 +109,14 @@ class Server:
         if getattr(self, "log", None):
             self.log.close()
 
+    def tracebacks(self, limit: int = 6000) -> str:
+        """The server log from its first traceback on, for assertion messages (CI keeps no
+        temporary files, so a 500 would otherwise leave no cause behind)."""
+        self.log.flush()
+        text = Path(self.log.name).read_text("utf-8", errors="replace")
+        start = text.find("Traceback")
+        return text[max(0, text.rfind("\n", 0, max(0, start - 1))) :][:limit] if start >= 0 else ""  # with the line before
+
     def __enter__(self) -> "Server":
         return self.start()
 

@@ -110,7 +110,7 @@ def test_full_reindex_and_writes_while_searching(live: Server, tmp_path: Path) -
         stop.set()
         for thread in threads:
             thread.join()
-    assert statuses[200] > 50 and set(statuses) == {200}, statuses
+    assert statuses[200] > 50 and set(statuses) == {200}, (statuses, live.tracebacks())
     for article_id in written:
         if article_id == "live-3":
             assert gone_everywhere(live, article_id)

@@ -1,14 +1,19 @@
-"""The index schema: bulk index-time analysis must write exactly what the analyzer would."""
+"""The index on disk: bulk index-time analysis writes exactly what the analyzer would, and
+readers stay whole while live writes replace the files under them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
+from whoosh import index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
+from whoosh.index import FileIndex
 
 from searchsvc.articles import Article
-from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, article_fields, build_schema, text_analyzer
+from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, article_fields, build_schema, open_reader, text_analyzer
 from tests.support import DEMO_DIR, build_index
 
 ANALYZER = text_analyzer()
@@ -53,3 +58,39 @@ def test_a_searcher_keeps_reading_segments_merged_away_by_a_later_write(tmp_path
             assert old.stored_fields(docnum)["title"]
             assert old.reader().doc_field_length(docnum, "body", 1) >= 1
         assert sum(1 for _ in old.reader().leaf_readers()[0][0].column_reader("published", translate=False)) > 0
+
+
+class _CommitAfterPostingsOpen(FileStorage):
+    """An index folder where another process's write commits, once, at the worst moment for a
+    reader opening it: after the reader opened a segment's postings, before its stored fields."""
+
+    def __init__(self, path: Path, commit: Callable[[], None]) -> None:
+        super().__init__(str(path))
+        self._commit: Callable[[], None] | None = commit
+
+    def open_file(self, name: str, **kwargs):  # type: ignore[no-untyped-def]
+        opened = super().open_file(name, **kwargs)
+        if name.endswith(".pst") and self._commit is not None:
+            commit, self._commit = self._commit, None
+            commit()
+        return opened
+
+
+def test_a_reader_opened_while_a_write_merges_its_segment_away_is_whole(tmp_path: Path) -> None:
+    """The 500 CI saw while writes and searches ran together: the write merged the segment
+    being opened and deleted its files, and the reader came back without stored fields."""
+    folder = tmp_path / "index"
+    folder.mkdir()
+    writer_side = index.create_in(str(folder), build_schema())
+    apply_changes(writer_side, [("upsert", Article(id=f"a{n}", title=f"Bridge {n}", body="A bridge.")) for n in range(3)])
+
+    def merging_write() -> None:
+        with writer_side.writer(**WRITER_OPTIONS) as writer:
+            writer.add_document(**article_fields(Article(id="merger", title="Merge", body="All in one.")))
+            writer.optimize = True  # one new segment; the old one's files are deleted
+
+    ix = FileIndex(_CommitAfterPostingsOpen(folder, merging_write))
+    reader = open_reader(ix)
+    assert ix.storage._commit is None, "the write did not land while the reader opened"
+    assert sorted(reader.stored_fields(docnum)["id"] for docnum in reader.all_doc_ids()) == ["a0", "a1", "a2", "merger"]
+    assert reader.generation() == ix.latest_generation()

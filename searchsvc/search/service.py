@@ -2,7 +2,7 @@
 
 Each process keeps one open searcher and reuses it across requests. Before a request it
 checks (cheaply) whether the store switched to a new generation or the index changed,
-and only then opens a fresh searcher: ``ix.searcher()``, never ``searcher.refresh()``,
+and only then opens a fresh searcher (``store.open_reader``), never ``searcher.refresh()``,
 which returns stale and duplicated documents in this Whoosh version. Threads take turns
 with it (a lock): the work is Python under the GIL, so a searcher per thread bought no
 speed and cost each thread its own mapped index files and caches.
@@ -55,7 +55,7 @@ from searchsvc.search.spelling import correct
 from searchsvc.search.suggest import MAX_SUGGESTIONS, completions
 from searchsvc.search.synonyms import Synonyms
 from searchsvc.search.vocabulary import VocabularyCache
-from searchsvc.store import Generation, IndexStore, article_from_stored, text_analyzer
+from searchsvc.store import Generation, IndexStore, article_from_stored, open_reader, text_analyzer
 
 MAX_RESULT_WINDOW = 10_000  # deepest hit a request may page to, as in Elasticsearch
 FEW_RESULTS = 3  # fewer matches than this, and a corrected query is looked for
@@ -149,7 +149,7 @@ class SearchService:
         return self._remember(generation, generation.open())
 
     def _remember(self, generation: Generation, ix: FileIndex) -> _View:
-        searcher = _BudgetSearcher(ix.reader(), fromindex=ix, weighting=self._ranker.weighting())
+        searcher = _BudgetSearcher(open_reader(ix), fromindex=ix, weighting=self._ranker.weighting())
         columns = self._columns.columns(searcher.reader(), str(generation.path))
         view = _View(generation, ix, searcher, columns, self._postings)
         self._shared = view
@@ -158,7 +158,8 @@ class SearchService:
     def _parser(self, view: _View) -> QueryParser:
         parser = self._parsers.get(view.generation.name)
         if parser is None:
-            parser = QueryParser(view.ix.schema, self.settings.title_boost, self.settings.max_expansions)
+            # The searcher's schema, read with its version: ``ix.schema`` re-reads the table of contents.
+            parser = QueryParser(view.searcher.schema, self.settings.title_boost, self.settings.max_expansions)
             self._parsers = {view.generation.name: parser}
         return parser
 
