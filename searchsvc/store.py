@@ -38,7 +38,7 @@ from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
 from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.index import FileIndex
-from whoosh.reading import IndexReader
+from whoosh.reading import EmptyReader, IndexReader
 
 from searchsvc.articles import Article, load_article
 from searchsvc.posting_arrays import PostingArraysCodec
@@ -251,8 +251,8 @@ def open_reader(ix: FileIndex) -> IndexReader:
     """
     for _attempt in range(OPEN_ATTEMPTS - 1):
         reader = ix.reader()
-        if reader.generation() == ix.latest_generation():
-            return reader
+        if isinstance(reader, EmptyReader) or reader.generation() == ix.latest_generation():
+            return reader  # (an empty index's reader has no version and no files)
         reader.close()
     return ix.reader()  # changed under every attempt: what Whoosh itself gives
 
