@@ -61,8 +61,9 @@ def test_a_searcher_keeps_reading_segments_merged_away_by_a_later_write(tmp_path
 
 
 class _CommitAfterPostingsOpen(FileStorage):
-    """An index folder where another process's write commits, once, at the worst moment for a
-    reader opening it: after the reader opened a segment's postings, before its stored fields."""
+    """An index folder where a write commits (as another worker's would), once, at the worst
+    moment for a reader opening it: after it opened a segment's postings, before its stored
+    fields."""
 
     def __init__(self, path: Path, commit: Callable[[], None]) -> None:
         super().__init__(str(path))
