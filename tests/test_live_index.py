@@ -158,22 +158,43 @@ def test_writes_become_visible_in_every_worker(live: Server) -> None:
     assert answers == [1] * 12
 
 
-@pytest.mark.parametrize("delay", [0.3, 1.0, 2.5])
-def test_killed_rebuild_leaves_the_live_index_serving(live: Server, tmp_path: Path, delay: float) -> None:
+def _building_state(index_dir: Path, stage: str) -> bool:
+    """Whether a rebuild of ``index_dir`` has reached ``stage``: its folder made, its first
+    index file written, or its index committed (the table of contents) and waiting to switch."""
+    building = list((index_dir / "generations").glob("*.building"))
+    if stage == "started":
+        return bool(building)
+    names = {path.name for folder in building for path in folder.iterdir()} - {"pid"}
+    if stage == "writing":  # a segment's file, beside the empty index's table of contents
+        return any(not name.endswith(".toc") for name in names)
+    return any(name.endswith(".toc") and name != "_MAIN_0.toc" for name in names)
+
+
+@pytest.mark.parametrize("stage", ["started", "writing", "committed"])
+def test_killed_rebuild_leaves_the_live_index_serving(live: Server, tmp_path: Path, stage: str) -> None:
+    """A rebuild killed at any stage leaves the live generation serving.
+
+    The test holds the store's write lock, which a rebuild takes just before it switches, so
+    the kill lands before the switch however fast the machine builds; it waits for states.
+    """
     big = synthetic_jsonl(tmp_path / "big.jsonl", 4_000)
-    before = IndexStore(live.index_dir).current_name()
-    rebuild = reindex_process([big], live.index_dir)
-    time.sleep(delay)
-    rebuild.send_signal(signal.SIGKILL)
-    rebuild.wait()
+    store = IndexStore(live.index_dir)
+    before = store.current_name()
+    with store.write_lock(timeout=10):
+        rebuild = reindex_process([big], live.index_dir)
+        while not _building_state(live.index_dir, stage):
+            assert rebuild.poll() is None, rebuild.communicate()[0]
+            time.sleep(0.005)
+        rebuild.send_signal(signal.SIGKILL)
+        rebuild.wait()
     status, body = get_json(f"{live.url}/api/search?q=bridge")
     assert status == 200 and body["total"] > 0
-    assert IndexStore(live.index_dir).current_name() == before
+    assert store.current_name() == before
     again = reindex_process([DEMO_DIR], live.index_dir)
     output, _ = again.communicate(timeout=60)
     assert again.returncode == 0, output
     assert not list((live.index_dir / "generations").glob("*.building"))
-    assert IndexStore(live.index_dir).current_name() != before
+    assert store.current_name() != before
 
 
 @pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Bearer wrong-key", f"Basic {KEY}", f"bearer {KEY}x"])
