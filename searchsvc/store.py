@@ -354,9 +354,10 @@ class IndexStore:
             # The rebuild's snapshot moment: writes journaled from here on are replayed into it.
             journal_start = self._journal_size()
             name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-            building = self.generations / (name + BUILDING_SUFFIX)
+            # The builder's pid is in the folder's name, so that a build killed at any moment,
+            # even right after the mkdir, is known to be abandoned (remove_stale).
+            building = self.generations / f"{name}.{os.getpid()}{BUILDING_SUFFIX}"
             building.mkdir()
-            (building / "pid").write_text(str(os.getpid()))
             try:
                 ix = index.create_in(str(building), build_schema())
                 meta = dict(meta)
@@ -368,7 +369,6 @@ class IndexStore:
                         apply_changes(ix, replayed)
                     meta.update(articles=ix.doc_count(), replayed_writes=len(replayed))
                     ix.close()
-                    (building / "pid").unlink()
                     (building / META_FILE).write_text(json.dumps(meta, indent=2), "utf-8")
                     os.rename(building, self.generations / name)
                     self.switch_to(name)
@@ -472,10 +472,12 @@ def _journal_article(article: Article) -> dict[str, Any]:
 def _builder_alive(building: Path) -> bool:
     """Whether the process that started this build still runs (a killed build is garbage)."""
     try:
-        pid = int((building / "pid").read_text())
-    except (OSError, ValueError):
-        # No pid file yet: the builder may be between mkdir and write; give it a minute.
-        return time.time() - building.stat().st_mtime < 60
+        pid = int(building.name.removesuffix(BUILDING_SUFFIX).rsplit(".", 1)[1])
+    except (IndexError, ValueError):
+        try:  # a build folder of an earlier version: its pid in a file
+            pid = int((building / "pid").read_text())
+        except (OSError, ValueError):
+            return time.time() - building.stat().st_mtime < 60
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -84,6 +84,17 @@ def test_killed_build_is_cleaned_up_and_never_served(tmp_path: Path) -> None:
     assert not abandoned.exists()
 
 
+def test_build_killed_right_after_its_folder_was_made_is_cleaned_up_at_once(tmp_path: Path) -> None:
+    """The builder's pid is in the folder's name: no window in which a fresh folder has no owner."""
+    store = IndexStore(tmp_path / "ix")
+    abandoned = store.generations / "20000101T000000-deadbeef.999999999.building"
+    abandoned.mkdir(parents=True)
+    running = store.generations / f"20000101T000001-cafebabe.{os.getpid()}.building"
+    running.mkdir()
+    assert store.remove_stale() == [abandoned.name]
+    assert running.exists()
+
+
 def test_relevance_search_after_live_updates_left_deleted_documents(tmp_path: Path, runner: CliRunner) -> None:
     """Updates delete the old version in place; ranking reads posting blocks and must cope."""
     index_dir = tmp_path / "ix"
