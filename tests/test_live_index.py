@@ -158,6 +158,35 @@ def test_writes_become_visible_in_every_worker(live: Server) -> None:
     assert answers == [1] * 12
 
 
+def test_a_version_that_cannot_be_opened_for_a_moment_is_survived(own_live: Server) -> None:
+    """A new version whose table of contents is missing for a while (a disk hiccup, a torn
+    copy) is not opened: workers answer from the version they had (or 503 with Retry-After),
+    then open it once it is whole. Workers used to close their searcher first and answer
+    500 (ReaderClosed) to every later uncached search until they were restarted."""
+    live = own_live
+    for n in range(8):  # every worker opens the index and keeps a searcher
+        assert get_json(f"{live.url}/api/search?q=harbor&page={n % 3 + 1}")[0] == 200
+    assert send("PUT", f"{live.url}/api/articles/hiccup-1", article("hiccup-1", "walrus"), KEY)[0] == 200
+    generation = IndexStore(live.index_dir).current().path
+    tocs = list(generation.glob("_MAIN_*.toc"))
+    aside = [toc.rename(toc.with_name(toc.name + ".aside")) for toc in tocs]
+    try:
+        answers = [send("GET", f"{live.url}/api/search?q=harbor+report+{n}") for n in range(24)]  # uncached
+    finally:
+        for moved, toc in zip(aside, tocs):
+            moved.rename(toc)
+    assert {status for status, _, _ in answers} <= {200, 503}, [body for status, body, _ in answers if status != 200]
+    assert all("Retry-After" in headers for status, _, headers in answers if status == 503)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        found = [get_json(f"{live.url}/api/search?q=walrus&per_page={n + 1}") for n in range(12)]  # uncached
+        if all(status == 200 for status, _ in found) and [body["total"] for _, body in found] == [1] * 12:
+            break
+        assert all(status in (200, 503) for status, _ in found), found
+        time.sleep(0.05)
+    assert [body["total"] for _, body in found] == [1] * 12
+
+
 def _building_state(index_dir: Path, stage: str) -> bool:
     """Whether a rebuild of ``index_dir`` has reached ``stage``: its folder made, its first
     index file written, or its index committed (the table of contents) and waiting to switch."""

@@ -18,6 +18,7 @@ common words, many negations), stops in time and answers with what it found, ``p
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -55,7 +56,9 @@ from searchsvc.search.spelling import correct
 from searchsvc.search.suggest import MAX_SUGGESTIONS, completions
 from searchsvc.search.synonyms import Synonyms
 from searchsvc.search.vocabulary import VocabularyCache
-from searchsvc.store import Generation, IndexStore, article_from_stored, open_reader, text_analyzer
+from searchsvc.store import Generation, IndexStore, NoIndexError, article_from_stored, open_reader, text_analyzer
+
+log = logging.getLogger(__name__)
 
 MAX_RESULT_WINDOW = 10_000  # deepest hit a request may page to, as in Elasticsearch
 FEW_RESULTS = 3  # fewer matches than this, and a corrected query is looked for
@@ -135,25 +138,47 @@ class SearchService:
             yield self._view()
 
     def _view(self) -> _View:
-        """The view of the live generation, reopened only when it changed (hold the lock)."""
+        """The view of the live generation, reopened only when it changed (hold the lock).
+
+        The new searcher is opened before the old one is closed: when opening fails (a file
+        of the new version missing or unreadable for a moment, a torn copy), the process
+        keeps answering from the version it had and tries again at its next request. Closing
+        first left a closed searcher behind, and every later search failed until a restart.
+        """
         view = self._shared
-        name = self.store.current_name()
-        if view is not None and view.generation.name == name:
-            if view.searcher.up_to_date():
-                return view
-            view.searcher.close()
-            return self._remember(view.generation, view.ix)
-        generation = self.store.current()  # raises NoIndexError when there is none
+        try:
+            fresh = self._reopened(view)
+        except Exception as error:
+            if view is None:
+                if isinstance(error, NoIndexError):
+                    raise
+                raise NoIndexError(f"the index in {self.store.root} could not be opened ({error}); retrying") from error
+            log.warning("keeping generation %s: its newer version could not be opened: %r", view.generation.name, error)
+            return view
+        if fresh is view:
+            return view
         if view is not None:
             view.searcher.close()
-        return self._remember(generation, generation.open())
+        self._shared = fresh
+        return fresh
 
-    def _remember(self, generation: Generation, ix: FileIndex) -> _View:
+    def _reopened(self, view: _View | None) -> _View:
+        """``view`` itself while it is of the live version, else a new view of the live version."""
+        if view is not None and view.generation.name == self.store.current_name():
+            if view.searcher.up_to_date():
+                return view
+            return self._open_view(view.generation, view.ix)
+        generation = self.store.current()  # raises NoIndexError when there is none
+        return self._open_view(generation, generation.open())
+
+    def _open_view(self, generation: Generation, ix: FileIndex) -> _View:
         searcher = _BudgetSearcher(open_reader(ix), fromindex=ix, weighting=self._ranker.weighting())
-        columns = self._columns.columns(searcher.reader(), str(generation.path))
-        view = _View(generation, ix, searcher, columns, self._postings)
-        self._shared = view
-        return view
+        try:
+            columns = self._columns.columns(searcher.reader(), str(generation.path))
+        except BaseException:
+            searcher.close()
+            raise
+        return _View(generation, ix, searcher, columns, self._postings)
 
     def _parser(self, view: _View) -> QueryParser:
         parser = self._parsers.get(view.generation.name)
