@@ -1,4 +1,4 @@
-"""Command line: ``searchsvc reindex SOURCE...`` and ``searchsvc status``.
+"""Command line: ``searchsvc reindex SOURCE...``, ``searchsvc status`` and ``searchsvc follow PRIMARY_URL``.
 
 The same commands are registered on the Flask app (``flask --app wsgi reindex``), as in
 Flask's tutorial; the library functions they call are ``searchsvc.indexer.reindex`` and
@@ -8,6 +8,7 @@ Flask's tutorial; the library functions they call are ``searchsvc.indexer.reinde
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from flask import Flask
 
 from searchsvc import config
 from searchsvc.indexer import NothingIndexedError, ReindexReport, reindex, update
+from searchsvc.replication.follower import Follower, ReplicationError
+from searchsvc.replication.state import ReplicaState, node_role
 from searchsvc.store import IndexStore, NoIndexError, StoreBusyError
 
 MAX_PROBLEMS_SHOWN = 50
@@ -72,14 +75,48 @@ def reindex_command(
 @click.command("status")
 @index_dir_option
 def status_command(index_dir: Path) -> None:
-    """Show the live generation: name, article count, when built and from which sources."""
+    """Show the live generation and version: name, article count, when built and from which
+    sources; the node's role, and on a replica how far it lags behind its primary."""
+    settings = config.from_env()
     store = IndexStore(index_dir)
+    role = node_role(settings["PRIMARY_URL"], settings["REPLICATION_KEYS"])
+    replica = ReplicaState.load(store.root)
+    node = {"role": role, **({"primary": replica.primary, "lag_seconds": round(replica.lag_seconds(), 3),
+                              "primary_version": replica.primary_version} if replica else {})}
     try:
         generation = store.current()
     except NoIndexError as error:
-        raise click.ClickException(str(error)) from error
+        raise click.ClickException(f"{error} ({json.dumps(node)})") from error
     meta = generation.meta()
-    click.echo(json.dumps({"index_dir": str(store.root), "generation": generation.name, **meta}, indent=2))
+    version = f"{generation.name}.{generation.version()}"
+    click.echo(json.dumps({"index_dir": str(store.root), "generation": generation.name, "version": version, **meta, **node}, indent=2))
+
+
+@click.command("follow")
+@click.argument("primary_url")
+@index_dir_option
+@click.option("--once", is_flag=True, help="Sync once and exit (for cron and tests).")
+@click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
+              help="Seconds between checks of the primary.")
+def follow_command(primary_url: str, index_dir: Path, once: bool, interval: float) -> None:
+    """Keep this node's index in step with the primary at PRIMARY_URL (a replica).
+
+    Needs SEARCHSVC_REPLICATION_KEY, one of the primary's SEARCHSVC_REPLICATION_KEYS. Each
+    version the primary commits is downloaded (only the files missing here), verified and
+    installed atomically; one JSON line is logged per installed version. While the primary
+    is down the replica keeps its last version and retries with backoff.
+    """
+    key = os.environ.get("SEARCHSVC_REPLICATION_KEY", "").strip()
+    if not key:
+        raise click.UsageError("set SEARCHSVC_REPLICATION_KEY to one of the primary's SEARCHSVC_REPLICATION_KEYS")
+    follower = Follower(primary_url, key, IndexStore(index_dir))
+    if once:
+        try:
+            follower.sync_once()
+        except (OSError, ReplicationError, ValueError, KeyError) as error:
+            raise click.ClickException(f"sync failed: {type(error).__name__}: {error}") from error
+    else:
+        follower.run(interval)  # until stopped
 
 
 @click.group()
@@ -89,6 +126,7 @@ def main() -> None:
 
 main.add_command(reindex_command)
 main.add_command(status_command)
+main.add_command(follow_command)
 
 
 def init_app(app: Flask) -> None:

@@ -35,6 +35,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_FRESHNESS_HALF_LIFE  days in which the boost halves (default: 14)
     SEARCHSVC_FRESHNESS_FLAT  days of full boost for the newest articles (default: 1)
     SEARCHSVC_SYNONYMS        a synonyms file (one group per line: car, automobile); none by default
+    SEARCHSVC_REPLICATION_KEYS  on a primary: comma-separated keys replicas use (none: replication off)
+    SEARCHSVC_PRIMARY_URL     on a replica: the primary's URL (writes are refused, naming it)
+    SEARCHSVC_MAX_LAG         seconds a replica may lag before /healthz answers 503 (default: 60)
     """
     env = os.environ if env is None else env
     origins = [o.strip() for o in env.get("SEARCHSVC_CORS_ORIGINS", "*").split(",") if o.strip()]
@@ -60,6 +63,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "FRESHNESS_HALF_LIFE": float(env.get("SEARCHSVC_FRESHNESS_HALF_LIFE", "14")),
         "FRESHNESS_FLAT": float(env.get("SEARCHSVC_FRESHNESS_FLAT", "1")),
         "SYNONYMS": Path(env["SEARCHSVC_SYNONYMS"]).resolve() if env.get("SEARCHSVC_SYNONYMS") else None,
+        "REPLICATION_KEYS": _keys(env.get("SEARCHSVC_REPLICATION_KEYS", "").split(",")),
+        "PRIMARY_URL": env.get("SEARCHSVC_PRIMARY_URL", "").strip().rstrip("/") or None,
+        "MAX_LAG": float(env.get("SEARCHSVC_MAX_LAG", "60")),
     }
 
 
@@ -67,4 +73,8 @@ def _api_keys(env: Mapping[str, str]) -> tuple[str, ...]:
     keys = env.get("SEARCHSVC_API_KEYS", "").split(",")
     if env.get("SEARCHSVC_API_KEYS_FILE"):
         keys += Path(env["SEARCHSVC_API_KEYS_FILE"]).read_text("utf-8").splitlines()
+    return _keys(keys)
+
+
+def _keys(keys: list[str]) -> tuple[str, ...]:
     return tuple(key.strip() for key in keys if key.strip() and not key.strip().startswith("#"))

@@ -52,6 +52,7 @@ BUILDING_SUFFIX = ".building"
 META_FILE = "generation.json"
 OPEN_ATTEMPTS = 10  # tries to open a version of an index that live writes keep replacing
 TITLE_BOOST = 2.0
+TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")  # a version's table of contents (Whoosh's index name MAIN)
 # Every writer's options. Separate segment files, not one compound file: a searcher copies
 # each part of a compound file out of its memory map onto the heap, so every worker held
 # more than the index's size. The codec also writes each segment's posting arrays.
@@ -232,6 +233,12 @@ class Generation:
             except FileNotFoundError:
                 time.sleep(0.01)
         return index.open_dir(str(self.path))
+
+    def version(self) -> int:
+        """The number of the generation's newest committed version (Whoosh's table of
+        contents ``_MAIN_<n>.toc``; every commit writes the next one); -1 before the first."""
+        numbers = [int(found.group(1)) for path in self.path.iterdir() if (found := TOC_NAME.fullmatch(path.name))]
+        return max(numbers, default=-1)
 
     def meta(self) -> dict[str, Any]:
         try:

@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api
 
-from searchsvc.api import discovery, docs, error_docs, errors, health, search, writes
+from searchsvc.api import discovery, docs, error_docs, errors, health, replication, search, writes
 from searchsvc.api.auth import SECURITY_SCHEME
 from searchsvc.api.schemas import ErrorSchema
 from searchsvc.search import SearchService, SearchSettings
@@ -70,8 +70,9 @@ def init_app(app: Flask) -> None:
     api = SearchApi(app, spec_kwargs={"extra_plugins": [error_docs.CommonErrors()]})
     docs.init_app(app, api)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
-    for blueprint in (search.blp, discovery.blp, writes.blp, health.blp):
+    for blueprint in (search.blp, discovery.blp, writes.blp, health.blp, replication.blp):
         api.register_blueprint(blueprint)
+    replication.init_app(app)
     errors.init_app(app)
     # after_request functions run last-registered first: this one must see flask-cors' headers.
     app.after_request(_no_cors_on_writes)

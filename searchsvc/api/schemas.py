@@ -167,11 +167,15 @@ class RelatedResponse(Schema):
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata={"description": "ok, or no_index before the first reindex"})
+    status = fields.String(required=True, metadata={"description": "ok; no_index before the first reindex (or replication); lagging on a replica too far behind"})
     articles = fields.Integer(required=True)
     generation = fields.String(allow_none=True)
+    version = fields.String(allow_none=True, metadata={"description": "The version served: generation.commit (replicas install the primary's versions)."})
     built_at = fields.String(allow_none=True)
     sources = fields.List(fields.String())
+    role = fields.String(required=True, metadata={"description": "standalone, primary (serves replicas) or replica"})
+    lag_seconds = fields.Float(allow_none=True, metadata={"description": "On a replica: since when the primary has a version not installed here (0: in step)."})
+    primary_checked_at = fields.Float(allow_none=True, metadata={"description": "On a replica: when the primary last answered its follower (seconds since the epoch)."})
 
 
 class ItemErrorSchema(Schema):

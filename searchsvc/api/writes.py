@@ -23,9 +23,17 @@ _SECURED = {"security": [{"bearerAuth": []}]}
 _WRITE_ERRORS = {
     400: "The article is invalid",
     401: "Missing or wrong key",
-    403: "Writes are disabled (no key configured)",
+    403: "Writes are disabled (no key configured), or this node is a read-only replica (code read_only_replica)",
     503: "The index writer is busy or there is no index yet; retry after Retry-After seconds",
 }
+
+
+@blp.before_request
+def _refuse_on_replica() -> None:
+    """A replica's index is the primary's copy: a write here would be lost at the next sync."""
+    primary = current_app.config["PRIMARY_URL"]
+    if primary:
+        abort(403, message=f"This node is a read-only replica: send writes to the primary, {primary}", code="read_only_replica")
 
 
 def _document_errors(view: Any) -> Any:

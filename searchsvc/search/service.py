@@ -78,6 +78,7 @@ class SearchSettings:
 @dataclass(frozen=True)
 class IndexStatus:
     generation: str
+    version: str  # generation.commit: what replication installs
     articles: int
     built_at: str | None
     sources: list[str]
@@ -193,7 +194,8 @@ class SearchService:
     def status(self) -> IndexStatus:
         with self._using() as view:
             meta = view.generation.meta()
-            return IndexStatus(view.generation.name, view.searcher.doc_count(), meta.get("built_at"), meta.get("sources", []))
+            version = f"{view.generation.name}.{view.version[1]}"
+            return IndexStatus(view.generation.name, version, view.searcher.doc_count(), meta.get("built_at"), meta.get("sources", []))
 
     def article(self, article_id: str) -> Article | None:
         with self._using() as view:
