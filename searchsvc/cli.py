@@ -17,7 +17,7 @@ from flask import Flask
 
 from searchsvc import config
 from searchsvc.indexer import NothingIndexedError, ReindexReport, reindex, update
-from searchsvc.replication.follower import Follower, ReplicationError
+from searchsvc.replication.follower import MAX_BACKOFF, Follower, ReplicationError
 from searchsvc.replication.state import ReplicaState, node_role
 from searchsvc.store import IndexStore, NoIndexError, StoreBusyError
 
@@ -98,7 +98,9 @@ def status_command(index_dir: Path) -> None:
 @click.option("--once", is_flag=True, help="Sync once and exit (for cron and tests).")
 @click.option("--interval", type=click.FloatRange(min=0.05), default=0.5, show_default=True,
               help="Seconds between checks of the primary.")
-def follow_command(primary_url: str, index_dir: Path, once: bool, interval: float) -> None:
+@click.option("--max-backoff", type=click.FloatRange(min=0.05), default=MAX_BACKOFF, show_default=True,
+              help="Most seconds between retries while the primary is unreachable.")
+def follow_command(primary_url: str, index_dir: Path, once: bool, interval: float, max_backoff: float) -> None:
     """Keep this node's index in step with the primary at PRIMARY_URL (a replica).
 
     Needs SEARCHSVC_REPLICATION_KEY, one of the primary's SEARCHSVC_REPLICATION_KEYS. Each
@@ -116,7 +118,7 @@ def follow_command(primary_url: str, index_dir: Path, once: bool, interval: floa
         except (OSError, ReplicationError, ValueError, KeyError) as error:
             raise click.ClickException(f"sync failed: {type(error).__name__}: {error}") from error
     else:
-        follower.run(interval)  # until stopped
+        follower.run(interval, max_backoff)  # until stopped
 
 
 @click.group()

@@ -47,6 +47,8 @@ def stop(process: subprocess.Popen[Any] | None, sig: int = signal.SIGTERM) -> No
 def follow(primary_url: str, index_dir: Path, *extra: str, log: Path | None = None) -> subprocess.Popen[bytes]:
     """``searchsvc follow`` in a subprocess (``--once`` among ``extra`` for one sync)."""
     env = {**os.environ, "SEARCHSVC_REPLICATION_KEY": REPLICATION_KEY}
+    if log:
+        log.parent.mkdir(parents=True, exist_ok=True)
     out = open(log, "ab") if log else subprocess.DEVNULL
     return subprocess.Popen([sys.executable, "-m", "searchsvc", "follow", primary_url, "--index-dir", str(index_dir), *extra],
                             cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -92,8 +94,10 @@ class Nginx:
 
     def __init__(self, folder: Path, primary: str, replicas: list[str], extra: dict[str, str] | None = None) -> None:
         self.port = free_port()
-        folder.mkdir(parents=True, exist_ok=True)
-        values = {"LISTEN": f"127.0.0.1:{self.port}", "PRIMARY": primary, "PREFIX": str(folder),
+        (folder / "tmp").mkdir(parents=True, exist_ok=True)  # nginx makes its temporary folders in it
+        self.replication_port = free_port()
+        values = {"LISTEN": f"127.0.0.1:{self.port}", "PRIMARY": primary, "REPLICATION_LISTEN": f"127.0.0.1:{self.replication_port}",
+                  "REPLICATION_RATE": "0",
                   "REPLICAS": "\n".join(f"    server {address} max_fails=1 fail_timeout=5s;" for address in replicas),
                   **(extra or {})}
         text = NGINX_TEMPLATE.read_text("utf-8")
@@ -102,7 +106,7 @@ class Nginx:
         self.config = folder / "nginx.conf"
         self.config.write_text(text, "utf-8")
         self.process = subprocess.Popen([require_binary("nginx"), "-p", str(folder), "-c", str(self.config), "-e", str(folder / "error.log"),
-                                         "-g", "daemon off; pid " + str(folder / "nginx.pid") + ";"],
+                                         "-g", "daemon off;"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         wait_for("nginx to listen", lambda: self.process.poll() is not None or port_open(self.port))
         assert self.process.poll() is None, (folder / "error.log").read_text("utf-8", "replace")
@@ -110,6 +114,10 @@ class Nginx:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def replication_url(self) -> str:
+        return f"http://127.0.0.1:{self.replication_port}"
 
     def stop(self) -> None:
         stop(self.process, signal.SIGQUIT)

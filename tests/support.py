@@ -85,7 +85,8 @@ class Server:
             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
         ]
         self.log = open(self.index_dir.parent / f"gunicorn-{self.port}.log", "wb")
-        self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        # A process group of its own, so that kill() takes the workers down with the master.
+        self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -108,6 +109,12 @@ class Server:
                 self.process.wait()
         if getattr(self, "log", None):
             self.log.close()
+
+    def kill(self) -> None:
+        """kill -9 the master and its workers at once, as a crash of the node would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
     def tracebacks(self, limit: int = 6000) -> str:
         """The server log from its first traceback on, for assertion messages (CI keeps no
