@@ -156,6 +156,7 @@ def searching_through_nginx(cluster: Cluster) -> Iterator[Counter[int]]:
         done.set()
         for thread in threads:
             thread.join()
+    print(f"through nginx: {sum(statuses.values())} searches, {sum(statuses.values()) - statuses[200]} failed")  # for the note (-s)
     assert statuses[200] > 0 and not cluster.failures, cluster.failures[:5]
 
 
@@ -225,7 +226,9 @@ def test_the_primary_down_reads_go_on_writes_get_json_errors_and_nothing_acknowl
         status, body = request("PUT", f"{cluster.nginx.url}/api/articles/lost", key=WRITE_KEY,
                                body={"title": "Lost", "body": "Never acknowledged.", "section": "News"})
         assert status in (502, 503) and body["code"] in ("upstream_unavailable", "index_unavailable"), body
-        assert all(node.total("narwhal") in (0, 5) for node in cluster.replicas)  # serving their last version
+        # Serving their last version: each write was a version of its own, so a replica may
+        # have installed any number of the five before the primary went down.
+        assert all(node.total("narwhal") in range(6) for node in cluster.replicas)
         primary.start()
         wait_for("the writes on both replicas", lambda: cluster.everywhere("narwhal", 5))
         status, _ = request("PUT", f"{cluster.nginx.url}/api/articles/after", key=WRITE_KEY,
