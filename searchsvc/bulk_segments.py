@@ -32,6 +32,8 @@ from whoosh import fields as whoosh_fields
 from whoosh import formats
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
 from whoosh.fields import Schema
+from whoosh.filedb.filetables import OrderedHashWriter
+from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
 from whoosh.index import TOC, FileIndex
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
@@ -177,11 +179,14 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
     weight_list, weight32_list = weights64.tolist(), weights32.tolist()
     fixed_size = field.format.fixed_value_size()
 
+    # The field's postings go to the file in one write, its term rows in another.
+    base, out, rows = postfile.tell(), bytearray(), []
+    bounds = starts.tolist()
     for term_number, text in enumerate(terms):
-        begin, end = int(starts[term_number]), int(starts[term_number + 1])
+        begin, end = bounds[term_number], bounds[term_number + 1]
         info = W3TermInfo()
-        startoffset = postfile.tell()
-        postfile.write(WHOOSH3_HEADER_MAGIC)
+        startoffset = base + len(out)
+        out += WHOOSH3_HEADER_MAGIC
         for block in range(begin, end, BLOCK_LIMIT):
             stop = min(block + BLOCK_LIMIT, end)
             block_weights = weight32_list[block:stop]
@@ -193,7 +198,9 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
             databytes = _compress(dumps(data, 2))
             infobytes = dumps((stop - block, ids[stop - 1], max_weight, COMPRESSION, length_to_byte(min_length), length_to_byte(max_length)), 2)
             size = len(infobytes) + len(databytes)
-            postfile.write(pack_int(-size if stop == end else size) + infobytes + databytes)
+            out += pack_int(-size if stop == end else size)
+            out += infobytes
+            out += databytes
             # What W3TermInfo.add_block keeps of each block.
             info._weight += sum(block_weights)
             info._df += stop - block
@@ -204,8 +211,10 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
             info._maxlength = max(info._maxlength, max_length)
             info._maxweight = max(info._maxweight, max_weight)
         info._minid, info._maxid = ids[begin], ids[end - 1]
-        info.set_extent(startoffset, postfile.tell() - startoffset)
-        termtable.add(prefix + text, info.to_bytes())
+        info.set_extent(startoffset, base + len(out) - startoffset)
+        rows.append((prefix + text, info.to_bytes()))
+    postfile.write(bytes(out))
+    _add_terms(termtable, rows)
     fieldwriter.finish_field()
 
     record: _FieldRecord | None = fieldwriter._records.get(fieldname)
@@ -214,6 +223,25 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
         record.starts.frombytes(starts[:-1].astype(np.int64).tobytes())
         record.ids.frombytes(docnums.astype(np.int32).tobytes())
         record.weights.frombytes(weights32.tobytes())
+
+
+def _add_terms(table: OrderedHashWriter, rows: list[tuple[bytes, bytes]]) -> None:
+    """``OrderedHashWriter.add`` for each row (keys increasing), with one write for all."""
+    dbfile, hashfn, buckets, positions = table.dbfile, table.hashfn, table.buckets, table.index
+    if rows and rows[0][0] <= table.lastkey:
+        raise ValueError("term rows out of order")
+    base, out = dbfile.tell(), bytearray()
+    for key, value in rows:
+        position = base + len(out)
+        positions.append(position)
+        code = hashfn(key)
+        buckets[code & 255].append((code, position))
+        out += _ROW_LENGTHS.pack(len(key), len(value))
+        out += key
+        out += value
+    dbfile.write(bytes(out))
+    if rows:
+        table.lastkey = rows[-1][0]
 
 
 def _compress(data: bytes) -> bytes:

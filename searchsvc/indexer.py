@@ -10,12 +10,14 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
+from searchsvc import bulk_segments
 from searchsvc.articles import Article
 from searchsvc.sources import Problem, Record, read_sources
 from searchsvc.store import WRITER_OPTIONS, Change, IndexStore, article_fields
@@ -107,6 +109,23 @@ def _bulk_writer(ix: FileIndex) -> IndexWriter:
     return _ParallelWriter(ix, procs=procs, multisegment=True, **options)
 
 
+def bulk_writer_enabled() -> bool:
+    """Whether full rebuilds write segments with :mod:`searchsvc.bulk_segments` (the default;
+    ``SEARCHSVC_BULK_WRITER=0`` uses Whoosh's writer, as does a schema the bulk writer refuses)."""
+    return os.environ.get("SEARCHSVC_BULK_WRITER", "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+def _write_with_whoosh(ix: FileIndex, documents: Iterable[dict[str, Any]]) -> None:
+    writer = _bulk_writer(ix)
+    try:
+        for fields in documents:
+            writer.add_document(**fields)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
 def _articles_only(records: Iterable[Record], report: ReindexReport) -> Iterator[Article]:
     """Pass articles through, recording problems as they go by (so the run never stops)."""
     for record in records:
@@ -136,21 +155,24 @@ def index_articles(
         with store.new_generation({"sources": sources or []}) as (generation, ix, meta):
             seen: set[str] = set()
             repeated: dict[str, Article] = {}
-            writer = _bulk_writer(ix)
-            try:
+
+            def first_versions() -> Iterator[dict[str, Any]]:
                 for article in articles:
                     if article.id in seen:
                         repeated[article.id] = article
                     else:
                         seen.add(article.id)
-                        writer.add_document(**article_fields(article))
+                        yield article_fields(article)
                     bar.update()
-                if not seen:
-                    raise NothingIndexedError(report)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+
+            if bulk_writer_enabled() and not bulk_segments.unsupported_fields(ix.schema):
+                procs = _worker_processes()
+                per_segment = max(1, _sort_memory_mb(procs) * 2**20 // bulk_segments.BYTES_PER_ARTICLE)
+                bulk_segments.build_index(ix, first_versions(), procs, per_segment)
+            else:
+                _write_with_whoosh(ix, first_versions())
+            if not seen:
+                raise NothingIndexedError(report)
             if repeated:
                 # The parallel writer cannot replace across its sub-writers: apply the
                 # later versions of repeated ids in one ordinary pass afterwards.
