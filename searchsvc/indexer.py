@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,8 @@ UPDATE_BATCH = 500  # articles per commit in update mode: short lock holds, few 
 # its indexing memory by the machine, the processes together may take a quarter of the
 # physical memory, each at least 256 MB and at most 2 GB. Live updates write little.
 MIN_SORT_MB, MAX_SORT_MB = 256, 2048
+# Articles per segment of a bulk rebuild from a stream of unknown length (memory permitting).
+BULK_SEGMENT_ARTICLES = 25_000
 
 
 @dataclass
@@ -115,6 +117,15 @@ def bulk_writer_enabled() -> bool:
     return os.environ.get("SEARCHSVC_BULK_WRITER", "1").strip().lower() not in ("0", "off", "false", "no")
 
 
+def _bulk_segment_articles(procs: int, count: int | None) -> int:
+    """Articles per segment of a bulk rebuild: what the memory limit allows a process to hold,
+    and no more than a process's share (both cores busy, and as few segments as Whoosh's
+    parallel writer makes) when the count is known, else BULK_SEGMENT_ARTICLES."""
+    by_memory = max(1, _sort_memory_mb(procs) * 2**20 // bulk_segments.BYTES_PER_ARTICLE)
+    share = -(-count // procs) if count else BULK_SEGMENT_ARTICLES
+    return max(1, min(by_memory, share))
+
+
 def _write_with_whoosh(ix: FileIndex, documents: Iterable[dict[str, Any]]) -> None:
     writer = _bulk_writer(ix)
     try:
@@ -167,7 +178,7 @@ def index_articles(
 
             if bulk_writer_enabled() and not bulk_segments.unsupported_fields(ix.schema):
                 procs = _worker_processes()
-                per_segment = max(1, _sort_memory_mb(procs) * 2**20 // bulk_segments.BYTES_PER_ARTICLE)
+                per_segment = _bulk_segment_articles(procs, len(articles) if isinstance(articles, Sized) else None)
                 bulk_segments.build_index(ix, first_versions(), procs, per_segment)
             else:
                 _write_with_whoosh(ix, first_versions())
