@@ -82,6 +82,12 @@ def unsupported_fields(schema: Schema) -> list[str]:
     return problems
 
 
+def _check_schema(schema: Schema) -> None:
+    problems = unsupported_fields(schema)
+    if problems:
+        raise UnsupportedSchemaError("the bulk segment writer cannot write " + ", ".join(problems))
+
+
 class _FieldPostings:
     """A field's postings as analysis emits them: per document, its terms, weights, values."""
 
@@ -273,9 +279,7 @@ def _mini_values(values: list[bytes], fixed_size: int | None) -> Any:
 def build_segment(ix: FileIndex, documents: Iterable[dict[str, Any]], codec: PostingArraysCodec | None = None) -> Any:
     """Write one segment of ``documents`` (Whoosh field dicts) into ``ix``'s storage and return
     it, not yet in the index's table of contents (:func:`commit_segments`)."""
-    problems = unsupported_fields(ix.schema)
-    if problems:
-        raise UnsupportedSchemaError("the bulk segment writer cannot write " + ", ".join(problems))
+    _check_schema(ix.schema)
     builder = _SegmentBuilder(ix, codec or PostingArraysCodec())
     for fields in documents:
         builder.add_document(fields)
@@ -313,17 +317,16 @@ def build_index(ix: FileIndex, documents: Iterable[dict[str, Any]], procs: int, 
     bounds memory), ``procs`` segments at a time in forked processes, in the documents' order
     (the documents are numbered as one writer would). Returns the number of documents."""
     global _pool_index
-    problems = unsupported_fields(ix.schema)
-    if problems:
-        raise UnsupportedSchemaError("the bulk segment writer cannot write " + ", ".join(problems))
+    _check_schema(ix.schema)
     segments: list[Any] = []
     if procs <= 1:
         segments = [build_segment(ix, batch) for batch in _batches(documents, documents_per_segment)]
     else:
         _pool_index = ix
         try:
-            with multiprocessing.get_context("fork").Pool(procs, initializer=_die_with_parent, maxtasksperchild=None) as pool:
-                # imap keeps at most a few batches in flight beyond the workers' own.
+            with multiprocessing.get_context("fork").Pool(procs, initializer=_die_with_parent) as pool:
+                # The pool's feeder blocks on its pipe until a worker is free to take a batch:
+                # beyond the workers' own, at most one batch is held, and one being read.
                 segments = list(pool.imap(_build_in_worker, _batches(documents, documents_per_segment)))
         finally:
             _pool_index = None
