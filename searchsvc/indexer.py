@@ -7,15 +7,17 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
+from searchsvc import bulk_segments
 from searchsvc.articles import Article
 from searchsvc.sources import Problem, Record, read_sources
 from searchsvc.store import WRITER_OPTIONS, Change, IndexStore, article_fields
@@ -29,6 +31,8 @@ UPDATE_BATCH = 500  # articles per commit in update mode: short lock holds, few 
 # its indexing memory by the machine, the processes together may take a quarter of the
 # physical memory, each at least 256 MB and at most 2 GB. Live updates write little.
 MIN_SORT_MB, MAX_SORT_MB = 256, 2048
+# Articles per segment of a bulk rebuild from a stream of unknown length (memory permitting).
+BULK_SEGMENT_ARTICLES = 25_000
 
 
 @dataclass
@@ -107,6 +111,32 @@ def _bulk_writer(ix: FileIndex) -> IndexWriter:
     return _ParallelWriter(ix, procs=procs, multisegment=True, **options)
 
 
+def bulk_writer_enabled() -> bool:
+    """Whether full rebuilds write segments with :mod:`searchsvc.bulk_segments` (the default;
+    ``SEARCHSVC_BULK_WRITER=0`` uses Whoosh's writer, as does a schema the bulk writer refuses)."""
+    return os.environ.get("SEARCHSVC_BULK_WRITER", "1").strip().lower() not in ("0", "off", "false", "no")
+
+
+def _bulk_segment_articles(procs: int, count: int | None) -> int:
+    """Articles per segment of a bulk rebuild: what the memory limit allows a process to hold,
+    and no more than a process's share (both cores busy, and as few segments as Whoosh's
+    parallel writer makes) when the count is known, else BULK_SEGMENT_ARTICLES."""
+    by_memory = max(1, _sort_memory_mb(procs) * 2**20 // bulk_segments.BYTES_PER_ARTICLE)
+    share = -(-count // procs) if count else BULK_SEGMENT_ARTICLES
+    return max(1, min(by_memory, share))
+
+
+def _write_with_whoosh(ix: FileIndex, documents: Iterable[dict[str, Any]]) -> None:
+    writer = _bulk_writer(ix)
+    try:
+        for fields in documents:
+            writer.add_document(**fields)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit()
+
+
 def _articles_only(records: Iterable[Record], report: ReindexReport) -> Iterator[Article]:
     """Pass articles through, recording problems as they go by (so the run never stops)."""
     for record in records:
@@ -136,21 +166,24 @@ def index_articles(
         with store.new_generation({"sources": sources or []}) as (generation, ix, meta):
             seen: set[str] = set()
             repeated: dict[str, Article] = {}
-            writer = _bulk_writer(ix)
-            try:
+
+            def first_versions() -> Iterator[dict[str, Any]]:
                 for article in articles:
                     if article.id in seen:
                         repeated[article.id] = article
                     else:
                         seen.add(article.id)
-                        writer.add_document(**article_fields(article))
+                        yield article_fields(article)
                     bar.update()
-                if not seen:
-                    raise NothingIndexedError(report)
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
+
+            if bulk_writer_enabled() and not bulk_segments.unsupported_fields(ix.schema):
+                procs = _worker_processes()
+                per_segment = _bulk_segment_articles(procs, len(articles) if isinstance(articles, Sized) else None)
+                bulk_segments.build_index(ix, first_versions(), procs, per_segment)
+            else:
+                _write_with_whoosh(ix, first_versions())
+            if not seen:
+                raise NothingIndexedError(report)
             if repeated:
                 # The parallel writer cannot replace across its sub-writers: apply the
                 # later versions of repeated ids in one ordinary pass afterwards.
