@@ -6,9 +6,10 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import Schema, fields, pre_dump, validate
+from webargs.fields import DelimitedList
 
 from searchsvc.articles import parse_datetime
-from searchsvc.search import DateInterval, Sort
+from searchsvc.search import DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, MAX_FACET_SIZE, DateInterval, Sort
 from searchsvc.search.query import MAX_QUERY_CHARS
 
 MAX_PER_PAGE = 100
@@ -77,6 +78,29 @@ class SearchArgs(Schema):
         load_default=None,
         metadata={"description": "Recency boost of a relevance sort: on (the configured half-life), off, or a half-life in days. Default: configured (off unless set)."},
     )
+    author = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Only articles by one of these authors (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters)."},
+    )
+    tag = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": "Only articles with one of these tags (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters)."},
+    )
+    facets = DelimitedList(
+        fields.String(validate=validate.OneOf(FACET_NAMES)),
+        load_default=lambda: list(DEFAULT_FACETS),
+        validate=validate.Length(max=len(FACET_NAMES)),
+        metadata={"description": f"Comma-separated facets to compute, of {', '.join(FACET_NAMES)}. Default: {','.join(DEFAULT_FACETS)}; empty: none."},
+    )
+    facet_size = fields.Integer(
+        load_default=DEFAULT_FACET_SIZE,
+        validate=validate.Range(min=1, max=MAX_FACET_SIZE),
+        metadata={"description": "Most values shown per author and tag facet (selected values are always shown); facets_omitted counts the rest."},
+    )
 
 
 class ArticleSummary(Schema):
@@ -124,6 +148,14 @@ class DateBucketSchema(Schema):
 class FacetsSchema(Schema):
     section = fields.Nested(SectionCountSchema, many=True, metadata={"description": "Counts ignore the section filter (multi-select)."})
     date = fields.Nested(DateBucketSchema, many=True, metadata={"description": "Counts ignore date_from/date_to; non-empty buckets in date order."})
+    author = fields.Nested(
+        SectionCountSchema, many=True,
+        metadata={"description": "When asked for (facets=author): the facet_size most frequent authors, then any selected; counts ignore the author filter. An article counts once per author."},
+    )
+    tag = fields.Nested(
+        SectionCountSchema, many=True,
+        metadata={"description": "When asked for (facets=tag): the facet_size most frequent tags, then any selected; counts ignore the tag filter."},
+    )
 
 
 class SearchResponse(Schema):
@@ -137,7 +169,11 @@ class SearchResponse(Schema):
     date_interval = fields.Enum(DateInterval, by_value=True, required=True)
     partial = fields.Boolean(required=True, metadata={"description": "True when the time budget ran out and counts cover only part of the matches."})
     hits = fields.Nested(HitSchema, many=True, required=True)
-    facets = fields.Nested(FacetsSchema, required=True)
+    facets = fields.Nested(FacetsSchema, required=True, metadata={"description": "The facets asked for (default section and date), by name."})
+    facets_omitted = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), required=True,
+        metadata={"description": "Per author/tag facet asked for: how many other values had matches but were left out by facet_size."},
+    )
     suggestion = fields.Nested(
         "SuggestionSchema", allow_none=True,
         metadata={"description": "Did you mean: a corrected query that finds more, when fewer than 3 matched; else null."},

@@ -1,6 +1,10 @@
 """The search layer: SearchRequest in, SearchResult out. Knows nothing of Flask."""
 
 from searchsvc.search.model import (
+    DEFAULT_FACET_SIZE,
+    DEFAULT_FACETS,
+    FACET_NAMES,
+    MAX_FACET_SIZE,
     DateBucket,
     DateInterval,
     Hit,
@@ -9,10 +13,15 @@ from searchsvc.search.model import (
     SearchResult,
     SectionCount,
     Sort,
+    ValueCounts,
 )
 from searchsvc.search.service import IndexStatus, SearchService, SearchSettings
 
 __all__ = [
+    "DEFAULT_FACETS",
+    "DEFAULT_FACET_SIZE",
+    "FACET_NAMES",
+    "MAX_FACET_SIZE",
     "DateBucket",
     "DateInterval",
     "Hit",
@@ -24,4 +33,5 @@ __all__ = [
     "SearchSettings",
     "SectionCount",
     "Sort",
+    "ValueCounts",
 ]

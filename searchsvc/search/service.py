@@ -35,16 +35,19 @@ from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
-from searchsvc.search.columns import MISSING_TICKS, ColumnCache, Columns, SectionVocabulary, ticks_of
-from searchsvc.search.facets import DateFacet, SectionFacet
+from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
+from searchsvc.search.facets import DateFacet, KeywordFacet, SectionFacet
 from searchsvc.search.highlight import Highlighter
 from searchsvc.search.model import (
+    FACET_NAMES,
+    MAX_FACET_SIZE,
     Hit,
     SearchError,
     SearchRequest,
     SearchResult,
     Sort,
     Suggestion,
+    ValueCounts,
 )
 from searchsvc.search.cache import ResultCache
 from searchsvc.search.postings import PlainQueryMatcher, PostingsCache
@@ -120,12 +123,14 @@ class SearchService:
         self._vocabulary = SectionVocabulary()
         self._section_facet = SectionFacet(self._vocabulary)
         self._date_facet = DateFacet()
+        self._keywords = {name: KeywordVocabulary() for name in KEYWORD_FIELDS}
+        self._keyword_facets = {name: KeywordFacet(vocabulary) for name, vocabulary in self._keywords.items()}
         self._highlighter = Highlighter()
         self._parsers: dict[str, QueryParser] = {}
         self._postings = PostingsCache()
         self._results = ResultCache()
         self._ranker = Ranker(self.settings.ranking, {"title": self.settings.title_boost, "body": 1.0}, self._postings)
-        self._columns = ColumnCache(self._vocabulary, tuple(self._ranker.field_weights))
+        self._columns = ColumnCache(self._vocabulary, tuple(self._ranker.field_weights), self._keywords)
         self._words = VocabularyCache()  # the index's unstemmed words, for suggestions and corrections
         self._synonyms = Synonyms.load(self.settings.synonyms_file, text_analyzer()) if self.settings.synonyms_file else Synonyms([])
 
@@ -232,6 +237,7 @@ class SearchService:
     def _search(self, view: _View, request: SearchRequest, started: float, deadline: float) -> SearchResult:
         if request.page * request.per_page > MAX_RESULT_WINDOW:
             raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
+        _check_facets(request)
         date_from, date_to = _time_range(request.date_from, request.date_to)
         parsed = self._parser(view).parse(request.q, view.searcher.reader())
         query = self._synonyms.expand(parsed)  # what matches: the reader's words and their synonyms
@@ -242,14 +248,22 @@ class SearchService:
         codes = view.columns.section_codes[matched]
         ticks = view.columns.ticks[matched]
         in_sections = np.isin(codes, self._vocabulary.codes_matching(request.sections)) if request.sections else None
-        in_dates = _within(ticks, date_from, date_to)
+        # Each filter as a mask over the matches; a facet's counts honour every filter but its own.
+        filters = {"section": in_sections, "date": _within(ticks, date_from, date_to), **self._keyword_filters(view, request, matched)}
+        asked = set(request.facets)
 
-        section_facet = self._section_facet.counts(codes if in_dates is None else codes[in_dates], request.sections)
-        facet_ticks = ticks if in_sections is None else ticks[in_sections]
+        but_sections = _all_but(filters, "section")
+        section_facet = self._section_facet.counts(codes if but_sections is None else codes[but_sections], request.sections) if "section" in asked else []
+        but_dates = _all_but(filters, "date")
+        facet_ticks = ticks if but_dates is None else ticks[but_dates]
         interval = request.date_interval or self._date_facet.choose_interval(facet_ticks)
-        date_facet = self._date_facet.buckets(facet_ticks, interval)
+        date_facet = self._date_facet.buckets(facet_ticks, interval) if "date" in asked else []
+        keyword_facets = {
+            name: self._keyword_facet(view, name, matched, _all_but(filters, name), selected, request.facet_size)
+            for name, selected in (("author", request.authors), ("tag", request.tags)) if name in asked
+        }
 
-        keep = _both(in_sections, in_dates)
+        keep = _all_but(filters, None)
         selected = matched if keep is None else matched[keep]
         start = (request.page - 1) * request.per_page
         ranked = self._ranker.query(query)
@@ -278,9 +292,24 @@ class SearchService:
             date_facet=date_facet,
             partial=partial,
             suggestion=self._did_you_mean(view, request.q, parsed, matched.size, deadline) if not browsing and selected.size < FEW_RESULTS else None,
+            facet_names=request.facets,
+            author_facet=keyword_facets.get("author"),
+            tag_facet=keyword_facets.get("tag"),
         )
 
     # -- steps ----------------------------------------------------------------------------
+
+    def _keyword_filters(self, view: _View, request: SearchRequest, matched: np.ndarray) -> dict[str, np.ndarray | None]:
+        """The author and tag filters as masks over the matches (None: not filtered)."""
+        documents = view.columns.section_codes.size
+        return {
+            name: view.columns.keywords[name].documents_with(self._keywords[name].codes_matching(values), documents)[matched] if values else None
+            for name, values in (("author", request.authors), ("tag", request.tags))
+        }
+
+    def _keyword_facet(self, view: _View, name: str, matched: np.ndarray, keep: np.ndarray | None, selected: tuple[str, ...], size: int) -> ValueCounts:
+        counted = matched if keep is None else matched[keep]
+        return self._keyword_facets[name].counts(view.columns.keywords[name], counted, view.columns.section_codes.size, selected, size)
 
     def _did_you_mean(self, view: _View, text: str, parsed: wq.Query, found: int, deadline: float) -> Suggestion | None:
         """The query with its misspellings corrected, if that finds more (filters aside)."""
@@ -459,12 +488,20 @@ def _within(ticks: np.ndarray, low: int | None, high: int | None) -> np.ndarray 
     return mask
 
 
-def _both(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return first & second
+def _all_but(filters: dict[str, np.ndarray | None], left_out: str | None) -> np.ndarray | None:
+    """The AND of every filter's mask but ``left_out``'s (None: nothing filters)."""
+    masks = [mask for name, mask in filters.items() if name != left_out and mask is not None]
+    if not masks:
+        return None
+    return masks[0] if len(masks) == 1 else np.logical_and.reduce(masks)
+
+
+def _check_facets(request: SearchRequest) -> None:
+    unknown = [name for name in request.facets if name not in FACET_NAMES]
+    if unknown:
+        raise SearchError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACET_NAMES)}.", "facets")
+    if not 1 <= request.facet_size <= MAX_FACET_SIZE:
+        raise SearchError(f"facet_size must be from 1 to {MAX_FACET_SIZE}.", "facet_size")
 
 
 def _page_by_date(docs: np.ndarray, ticks: np.ndarray, sort: Sort, start: int, count: int) -> list[int]:

@@ -1,0 +1,119 @@
+"""Author and tag filters and facets, checked against brute force over the demo articles.
+
+The expected numbers are plain Python over the JSON records; the index is a real one on
+disk, and a live write adds a second segment so the per-segment columns are joined.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from searchsvc.articles import load_article
+from searchsvc.search import SearchError, SearchRequest, SearchService
+from searchsvc.store import IndexStore
+from tests.support import DEMO_DIR, build_index
+
+EVERY_FACET = ("section", "date", "author", "tag")
+LATE = {
+    "id": "late-1",
+    "title": "Harbor bridge cables inspected",
+    "body": "Inspectors checked the cables of the harbor bridge overnight.",
+    "section": "News",
+    "published": "2026-11-30T08:00:00Z",
+    "authors": ["INES WALKER", "Nadia Ferro"],
+    "tags": ["Harbor Bridge", "inspection"],
+}
+
+
+@pytest.fixture(scope="module")
+def records() -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (DEMO_DIR / "articles.jsonl").read_text("utf-8").splitlines() if line.strip()] + [LATE]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> SearchService:
+    folder = tmp_path_factory.mktemp("archive-facets")
+    shutil.copy(DEMO_DIR / "articles.jsonl", folder / "articles.jsonl")
+    build_index([folder / "articles.jsonl"], folder / "index")
+    store = IndexStore(folder / "index")
+    store.write([("upsert", load_article(LATE))])  # a second segment, with a new spelling of a known author
+    return SearchService(store)
+
+
+def _brute(records: list[dict[str, Any]], authors: set[str] = frozenset(), tags: set[str] = frozenset(), sections: set[str] = frozenset()) -> list[dict[str, Any]]:
+    return [
+        r for r in records
+        if (not authors or {a.lower() for a in r.get("authors", [])} & authors)
+        and (not tags or {t.lower() for t in r.get("tags", [])} & tags)
+        and (not sections or r["section"].lower() in sections)
+    ]
+
+
+def _counts(records: list[dict[str, Any]], key: str) -> Counter[str]:
+    return Counter(value.lower() for r in records for value in r.get(key, []))
+
+
+def _facet(result: Any, name: str) -> dict[str, int]:
+    """The values counted (a selected value without matches is shown with 0)."""
+    return {value.value.lower(): value.count for value in result.facets[name] if value.count}
+
+
+def test_facets_count_every_match_and_say_how_many_were_left_out(service: SearchService, records: list[dict[str, Any]]) -> None:
+    result = service.search(SearchRequest(facets=EVERY_FACET, facet_size=100))
+    assert result.total == len(records)
+    assert _facet(result, "author") == _counts(records, "authors")
+    assert _facet(result, "tag") == _counts(records, "tags")
+    assert result.facets_omitted == {"author": 0, "tag": 0}
+
+    top = service.search(SearchRequest(facets=("tag",), facet_size=3))
+    expected = sorted(_counts(records, "tags").items(), key=lambda item: (-item[1], item[0]))
+    assert [(v.value.lower(), v.count) for v in top.facets["tag"]] == expected[:3]
+    assert top.facets_omitted == {"tag": len(expected) - 3}
+    assert set(top.facets) == {"tag"}  # only the facets asked for
+
+
+def test_filters_or_within_and_across_and_facets_ignore_only_their_own(service: SearchService, records: list[dict[str, Any]]) -> None:
+    authors, tags, sections = {"ines walker", "kofi mensah"}, {"harbor bridge", "flu"}, {"news", "politics"}
+    result = service.search(SearchRequest(
+        authors=("Ines WALKER", "kofi mensah"), tags=("harbor bridge", "FLU"), sections=("News", "Politics"),
+        facets=EVERY_FACET, facet_size=100, per_page=100,
+    ))
+    expected = _brute(records, authors, tags, sections)
+    assert expected and result.total == len(expected)
+    assert {hit.article.id for hit in result.hits} == {r["id"] for r in expected}
+    assert _facet(result, "author") == _counts(_brute(records, set(), tags, sections), "authors")
+    assert _facet(result, "tag") == _counts(_brute(records, authors, set(), sections), "tags")
+    assert _facet(result, "section") == Counter(r["section"].lower() for r in _brute(records, authors, tags))
+    assert {v.value.lower() for v in result.facets["author"] if v.selected} == authors
+    assert {v.value.lower() for v in result.facets["tag"] if v.selected} == tags
+
+
+def test_values_are_shown_as_written_and_selected_ones_always_shown(service: SearchService) -> None:
+    result = service.search(SearchRequest(tags=("INSPECTION", "no such tag"), facets=("tag",), facet_size=1))
+    shown = {v.value: (v.count, v.selected) for v in result.facets["tag"]}
+    assert shown["inspection"] == (1, True)  # as the article wrote it, not as asked
+    assert shown["no such tag"] == (0, True)
+    assert len(shown) == 3  # the top value, then the two selected
+    assert "Ines Walker" in {v.value for v in service.search(SearchRequest(facets=("author",))).facets["author"]}
+
+
+def test_default_facets_are_todays(service: SearchService) -> None:
+    result = service.search(SearchRequest(q="bridge"))
+    assert set(result.facets) == {"section", "date"} and result.facets_omitted == {}
+
+
+@pytest.mark.parametrize(("request_", "parameter"), [
+    (SearchRequest(facets=("section", "people")), "facets"),
+    (SearchRequest(facet_size=0), "facet_size"),
+    (SearchRequest(facet_size=101), "facet_size"),
+])
+def test_bad_facet_requests_name_the_parameter(service: SearchService, request_: SearchRequest, parameter: str) -> None:
+    with pytest.raises(SearchError) as refused:
+        service.search(request_)
+    assert refused.value.parameter == parameter
