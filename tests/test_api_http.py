@@ -129,13 +129,22 @@ def test_author_and_tag_filters_and_facets_over_http(server: Server) -> None:
         assert (status, error["parameter"]) == (400, parameter)
 
 
+def test_prefix_last_searches_as_you_type_over_http(server: Server) -> None:
+    _, exact = search(server, q="harbor brid")
+    _, typed = search(server, q="harbor brid", prefix="last")
+    _, whole = search(server, q="harbor bridge")
+    assert exact["total"] == 0 and typed["total"] == whole["total"] > 0
+    status, error = search(server, q="harbor brid", prefix="first")
+    assert (status, error["parameter"]) == (400, "prefix")
+
+
 def test_health_openapi_and_docs(server: Server) -> None:
     status, health = get_json(server.url + "/healthz")
     assert status == 200 and health["status"] == "ok" and health["articles"] == 75
     status, spec = get_json(server.url + "/openapi.json")
     assert status == 200 and {"/api/search", "/api/articles/{article_id}", "/healthz"} <= set(spec["paths"])
     documented = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness", "author", "tag", "facets", "facet_size"}
+    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness", "author", "tag", "facets", "facet_size", "prefix"}
     with urllib.request.urlopen(server.url + "/docs") as response:
         page = response.read().decode()
     assert "/api/search" in page and "per_page" in page

@@ -12,10 +12,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from searchsvc.articles import load_article
-from searchsvc.search import SearchError, SearchRequest, SearchService
+from searchsvc.search.columns import KeywordColumn
+from searchsvc.search import SearchError, SearchRequest, SearchService, SearchSettings
 from searchsvc.store import IndexStore
 from tests.support import DEMO_DIR, build_index
 
@@ -117,3 +119,43 @@ def test_bad_facet_requests_name_the_parameter(service: SearchService, request_:
     with pytest.raises(SearchError) as refused:
         service.search(request_)
     assert refused.value.parameter == parameter
+
+
+# ---- search as you type (prefix=last) ------------------------------------------------------
+
+
+def test_the_last_word_as_a_prefix_finds_the_harbor_bridge_articles(service: SearchService, records: list[dict[str, Any]]) -> None:
+    assert service.search(SearchRequest(q="harbor brid")).total == 0  # exact words: "brid" is no word
+    typed = service.search(SearchRequest(q="harbor brid", prefix_last=True, per_page=100))
+    whole = service.search(SearchRequest(q="harbor bridge", per_page=100))
+    assert whole.total > 0 and {h.article.id for h in typed.hits} == {h.article.id for h in whole.hits}
+    assert all("<mark>" in hit.title_html + hit.snippet_html for hit in typed.hits)
+
+
+def test_a_one_letter_last_word_is_searched_as_written(service: SearchService) -> None:
+    # The analyzer keeps no one-letter words, so "harbor b" searches for harbor alone.
+    assert service.search(SearchRequest(q="harbor b", prefix_last=True)).total == service.search(SearchRequest(q="harbor")).total
+
+
+def test_a_prefix_is_bounded_like_any_wildcard_and_typos_still_get_corrections(service: SearchService) -> None:
+    narrow = SearchService(service.store, SearchSettings(max_expansions=3))  # the demo's "co" has more words than 3
+    with pytest.raises(SearchError) as refused:
+        narrow.search(SearchRequest(q="harbor co", prefix_last=True))
+    assert refused.value.code == "query_too_broad" and refused.value.parameter == "q"
+    assert narrow.search(SearchRequest(q="harbor co")).total == 0  # without prefix=last, "co" is a word
+    corrected = service.search(SearchRequest(q="harbor brigde", prefix_last=True))
+    assert corrected.total == 0 and corrected.suggestion is not None and corrected.suggestion.text == "harbor bridge"
+
+
+@pytest.mark.parametrize("share", [0.01, 0.5, 1.0])
+def test_a_keyword_column_gives_each_documents_values_by_either_path(share: float) -> None:
+    """Few matches gather their own pairs; many are kept by a mask: both give every pair."""
+    rng = np.random.default_rng(16)
+    documents = 2_000
+    docs = rng.integers(0, documents, 6_000)
+    codes = rng.integers(0, 50, docs.size).astype(np.int32)
+    column = KeywordColumn.of(docs, codes, documents)
+    matched = np.sort(rng.choice(documents, int(documents * share), replace=False))
+    wanted = set(matched.tolist())
+    expected = Counter(int(c) for d, c in zip(docs.tolist(), codes.tolist()) if d in wanted)
+    assert Counter(column.codes_of(matched).tolist()) == expected

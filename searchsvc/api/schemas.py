@@ -96,6 +96,11 @@ class SearchArgs(Schema):
         validate=validate.Length(max=len(FACET_NAMES)),
         metadata={"description": f"Comma-separated facets to compute, of {', '.join(FACET_NAMES)}. Default: {','.join(DEFAULT_FACETS)}; empty: none."},
     )
+    prefix = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["last"]),
+        metadata={"description": "last: search as you type, the last word of q (2 characters or more) is a prefix (harbor brid finds harbor bridge), expanded within the same limits as prefix*; a one-letter last word is searched as written. Absent: every word exact."},
+    )
     facet_size = fields.Integer(
         load_default=DEFAULT_FACET_SIZE,
         validate=validate.Range(min=1, max=MAX_FACET_SIZE),

@@ -37,6 +37,7 @@ def search(**args: Any) -> SearchResult:
             tags=tuple(args["tag"]),
             facets=tuple(args["facets"]),
             facet_size=args["facet_size"],
+            prefix_last=args["prefix"] == "last",
         )
     )
     g.result_count = result.total  # for the access log and the zero-result metric

@@ -105,14 +105,33 @@ class KeywordVocabulary:
 
 @dataclass(frozen=True)
 class KeywordColumn:
-    """A many-valued column: one (document, value code) pair per value, by value."""
+    """A many-valued column: one (document, value code) pair per value, in document order,
+    and where each document's pairs start (so a few matches read only their own pairs)."""
 
-    docs: np.ndarray  # int64 global document numbers
+    docs: np.ndarray  # int64 global document numbers, ascending
     codes: np.ndarray  # int32 codes of a KeywordVocabulary
+    starts: np.ndarray  # int64, len = documents + 1: document d's pairs are [starts[d], starts[d + 1])
 
-    def documents_with(self, codes: np.ndarray, size: int) -> np.ndarray:
-        """A mask over all ``size`` documents: those holding any of ``codes``."""
-        mask = np.zeros(size, dtype=bool)
+    @classmethod
+    def of(cls, docs: np.ndarray, codes: np.ndarray, documents: int) -> KeywordColumn:
+        order = np.argsort(docs, kind="stable")
+        docs = docs[order]
+        return cls(docs, codes[order], np.searchsorted(docs, np.arange(documents + 1)))
+
+    def codes_of(self, docnums: np.ndarray) -> np.ndarray:
+        """The value codes of these documents (sorted, unique), all their pairs at once: kept
+        by a mask over all documents when they are many, else gathered by their ranges."""
+        if docnums.size * 8 > self.starts.size:
+            chosen = np.zeros(self.starts.size - 1, dtype=bool)
+            chosen[docnums] = True
+            return self.codes[chosen[self.docs]]
+        first, counts = self.starts[docnums], self.starts[docnums + 1] - self.starts[docnums]
+        shifts = np.repeat(first - (np.cumsum(counts) - counts), counts)
+        return self.codes[shifts + np.arange(shifts.size)]
+
+    def documents_with(self, codes: np.ndarray) -> np.ndarray:
+        """A mask over all documents: those holding any of ``codes``."""
+        mask = np.zeros(self.starts.size - 1, dtype=bool)
         mask[self.docs[np.isin(self.codes, codes)]] = True
         return mask
 
@@ -152,16 +171,18 @@ class ColumnCache:
         leaves = reader.leaf_readers()
         parts = [self._segment(leaf, index_path) for leaf, _offset in leaves]
         if not parts:
-            empty = KeywordColumn(np.zeros(0, np.int64), np.zeros(0, np.int32))
+            empty = KeywordColumn.of(np.zeros(0, np.int64), np.zeros(0, np.int32), 0)
             return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64), {name: np.zeros(0) for name in self.length_fields}, {name: empty for name in self.keywords})
+        documents = sum(p.section_codes.size for p in parts)
         return Columns(
             np.concatenate([p.section_codes for p in parts]),
             np.concatenate([p.ticks for p in parts]),
             {name: np.concatenate([p.lengths[name] for p in parts]) for name in self.length_fields},
             {
-                name: KeywordColumn(
+                name: KeywordColumn.of(
                     np.concatenate([p.keywords[name].docs + offset for p, (_leaf, offset) in zip(parts, leaves)]),
                     np.concatenate([p.keywords[name].codes for p in parts]),
+                    documents,
                 )
                 for name in self.keywords
             },
@@ -183,11 +204,11 @@ class ColumnCache:
         return _SegmentColumns(
             codes, ticks,
             {name: _field_lengths(leaf, name, size) for name in self.length_fields},
-            {name: _keyword_column(leaf, name, vocabulary) for name, vocabulary in self.keywords.items()},
+            {name: _keyword_pairs(leaf, name, vocabulary, size) for name, vocabulary in self.keywords.items()},
         )
 
 
-def _keyword_column(leaf: IndexReader, fieldname: str, vocabulary: KeywordVocabulary) -> KeywordColumn:
+def _keyword_pairs(leaf: IndexReader, fieldname: str, vocabulary: KeywordVocabulary, size: int) -> KeywordColumn:
     """A segment's (document, value) pairs, read from the inverted index term by term: one
     posting list per distinct author or tag, never a stored document per article."""
     docs: list[np.ndarray] = []
@@ -201,8 +222,8 @@ def _keyword_column(leaf: IndexReader, fieldname: str, vocabulary: KeywordVocabu
         docs.append(ids)
         codes.append(np.full(ids.size, code, dtype=np.int32))
     if not docs:
-        return KeywordColumn(np.zeros(0, np.int64), np.zeros(0, np.int32))
-    return KeywordColumn(np.concatenate(docs), np.concatenate(codes))
+        return KeywordColumn.of(np.zeros(0, np.int64), np.zeros(0, np.int32), size)
+    return KeywordColumn.of(np.concatenate(docs), np.concatenate(codes), size)
 
 
 def _name_as_written(leaf: IndexReader, docnum: int, stored_name: str, term: str) -> str:

@@ -41,17 +41,15 @@ class KeywordFacet:
     """Counts per author or per tag over the given matches, the ``size`` most frequent (ties by
     name) and every selected value; multi-select: computed without the facet's own filter.
 
-    An article counts once per value it holds. The matches become a mask over all documents
-    and the column's (document, value) pairs are kept by it and counted with one ``bincount``.
+    An article counts once per value it holds. The matches' (document, value) pairs are
+    gathered from the column (no walk over documents) and counted with one ``bincount``.
     """
 
     def __init__(self, vocabulary: KeywordVocabulary) -> None:
         self.vocabulary = vocabulary
 
-    def counts(self, column: KeywordColumn, matched: np.ndarray, documents: int, selected: tuple[str, ...], size: int) -> ValueCounts:
-        in_matches = np.zeros(documents, dtype=bool)
-        in_matches[matched] = True
-        counts = np.bincount(column.codes[in_matches[column.docs]], minlength=len(self.vocabulary.names))
+    def counts(self, column: KeywordColumn, matched: np.ndarray, selected: tuple[str, ...], size: int) -> ValueCounts:
+        counts = np.bincount(column.codes_of(matched), minlength=len(self.vocabulary.names))
         present = np.flatnonzero(counts)
         ranks = self.vocabulary.ranks()[: counts.size]
         ordered = present[np.lexsort((ranks[present], -counts[present]))]

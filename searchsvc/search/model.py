@@ -44,6 +44,7 @@ class SearchRequest:
     tags: tuple[str, ...] = ()
     facets: tuple[str, ...] = DEFAULT_FACETS  # which of FACET_NAMES to compute
     facet_size: int = DEFAULT_FACET_SIZE  # values shown per author/tag facet
+    prefix_last: bool = False  # search as you type: the last word of q is a prefix
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,7 @@ class SearchService:
             raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
         _check_facets(request)
         date_from, date_to = _time_range(request.date_from, request.date_to)
-        parsed = self._parser(view).parse(request.q, view.searcher.reader())
+        parsed = self._parser(view).parse(request.q, view.searcher.reader(), request.prefix_last)
         query = self._synonyms.expand(parsed)  # what matches: the reader's words and their synonyms
         browsing = isinstance(parsed, wq.Every)
         sort = request.sort or (Sort.NEWEST if browsing else Sort.RELEVANCE)
@@ -291,7 +291,8 @@ class SearchService:
             section_facet=section_facet,
             date_facet=date_facet,
             partial=partial,
-            suggestion=self._did_you_mean(view, request.q, parsed, matched.size, deadline) if not browsing and selected.size < FEW_RESULTS else None,
+            suggestion=self._did_you_mean(view, request.q, self._parser(view).parse(request.q, view.searcher.reader()) if request.prefix_last else parsed, matched.size, deadline)
+            if not browsing and selected.size < FEW_RESULTS else None,  # corrections are of whole words, a typed prefix included
             facet_names=request.facets,
             author_facet=keyword_facets.get("author"),
             tag_facet=keyword_facets.get("tag"),
@@ -301,15 +302,14 @@ class SearchService:
 
     def _keyword_filters(self, view: _View, request: SearchRequest, matched: np.ndarray) -> dict[str, np.ndarray | None]:
         """The author and tag filters as masks over the matches (None: not filtered)."""
-        documents = view.columns.section_codes.size
         return {
-            name: view.columns.keywords[name].documents_with(self._keywords[name].codes_matching(values), documents)[matched] if values else None
+            name: view.columns.keywords[name].documents_with(self._keywords[name].codes_matching(values))[matched] if values else None
             for name, values in (("author", request.authors), ("tag", request.tags))
         }
 
     def _keyword_facet(self, view: _View, name: str, matched: np.ndarray, keep: np.ndarray | None, selected: tuple[str, ...], size: int) -> ValueCounts:
         counted = matched if keep is None else matched[keep]
-        return self._keyword_facets[name].counts(view.columns.keywords[name], counted, view.columns.section_codes.size, selected, size)
+        return self._keyword_facets[name].counts(view.columns.keywords[name], counted, selected, size)
 
     def _did_you_mean(self, view: _View, text: str, parsed: wq.Query, found: int, deadline: float) -> Suggestion | None:
         """The query with its misspellings corrected, if that finds more (filters aside)."""
