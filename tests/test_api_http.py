@@ -41,7 +41,7 @@ def test_search_answers_with_hits_facets_and_snippets(server: Server) -> None:
     assert status == 200
     assert body["total"] > 5 and body["pages"] == -(-body["total"] // 5) and len(body["hits"]) == 5
     hit = body["hits"][0]
-    assert set(hit) == {"id", "url", "title", "summary", "section", "published", "authors", "tags", "score", "title_html", "snippet_html"}
+    assert set(hit) == {"id", "url", "title", "summary", "section", "published", "updated", "authors", "tags", "score", "title_html", "snippet_html"}
     assert "<mark>" in hit["snippet_html"] + hit["title_html"] and isinstance(hit["score"], float)
     assert sum(c["count"] for c in body["facets"]["section"]) == body["total"]
     assert sum(b["count"] for b in body["facets"]["date"]) == body["total"]
@@ -144,7 +144,7 @@ def test_health_openapi_and_docs(server: Server) -> None:
     status, spec = get_json(server.url + "/openapi.json")
     assert status == 200 and {"/api/search", "/api/articles/{article_id}", "/healthz"} <= set(spec["paths"])
     documented = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness", "author", "tag", "facets", "facet_size", "prefix"}
+    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness", "author", "tag", "facets", "facet_size", "prefix", "date_field"}
     with urllib.request.urlopen(server.url + "/docs") as response:
         page = response.read().decode()
     assert "/api/search" in page and "per_page" in page

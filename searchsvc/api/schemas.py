@@ -9,7 +9,7 @@ from marshmallow import Schema, fields, pre_dump, validate
 from webargs.fields import DelimitedList
 
 from searchsvc.articles import parse_datetime
-from searchsvc.search import DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, MAX_FACET_SIZE, DateInterval, Sort
+from searchsvc.search import DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, MAX_FACET_SIZE, DateField, DateInterval, Sort
 from searchsvc.search.query import MAX_QUERY_CHARS
 
 MAX_PER_PAGE = 100
@@ -101,6 +101,10 @@ class SearchArgs(Schema):
         validate=validate.OneOf(["last"]),
         metadata={"description": "last: search as you type, the last word of q (2 characters or more) is a prefix (harbor brid finds harbor bridge), expanded within the same limits as prefix*; a one-letter last word is searched as written. Absent: every word exact."},
     )
+    date_field = fields.Enum(
+        DateField, by_value=True, load_default=DateField.PUBLISHED,
+        metadata={"description": "The date that date_from/date_to, the newest/oldest sorts and the date facet read: published (default) or updated (an article's last revision; its published date when it has none)."},
+    )
     facet_size = fields.Integer(
         load_default=DEFAULT_FACET_SIZE,
         validate=validate.Range(min=1, max=MAX_FACET_SIZE),
@@ -117,6 +121,7 @@ class ArticleSummary(Schema):
     summary = fields.String(allow_none=True)
     section = fields.String(required=True)
     published = fields.DateTime(allow_none=True, format="iso")
+    updated = fields.DateTime(allow_none=True, format="iso", metadata={"description": "Last revised; the same as published when the article gives none."})
     authors = fields.List(fields.String())
     tags = fields.List(fields.String())
 

@@ -38,6 +38,7 @@ def search(**args: Any) -> SearchResult:
             facets=tuple(args["facets"]),
             facet_size=args["facet_size"],
             prefix_last=args["prefix"] == "last",
+            date_field=args["date_field"],
         )
     )
     g.result_count = result.total  # for the access log and the zero-result metric

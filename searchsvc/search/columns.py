@@ -148,6 +148,7 @@ class Columns:
     ticks: np.ndarray  # int64, MISSING_TICKS where there is no date
     lengths: Mapping[str, np.ndarray]  # float64 length of each ranked field (1 when empty)
     keywords: Mapping[str, KeywordColumn]  # by field of KEYWORD_FIELDS
+    updated_ticks: np.ndarray  # int64 like ticks, of ``updated`` (``published`` where absent)
 
 
 @dataclass(frozen=True)
@@ -156,15 +157,16 @@ class _SegmentColumns:
     ticks: np.ndarray
     lengths: dict[str, np.ndarray]
     keywords: dict[str, KeywordColumn]  # segment-local document numbers
+    updated_ticks: np.ndarray
 
 
 class ColumnCache:
     """Loads and caches each segment's columns; concatenates them per searcher."""
 
-    def __init__(self, vocabulary: SectionVocabulary, length_fields: tuple[str, ...], keywords: Mapping[str, KeywordVocabulary]) -> None:
+    def __init__(self, vocabulary: SectionVocabulary, length_fields: tuple[str, ...], keywords: Mapping[str, KeywordVocabulary] | None = None) -> None:
         self.vocabulary = vocabulary
         self.length_fields = length_fields
-        self.keywords = keywords
+        self.keywords = keywords or {}  # the many-valued columns to load (none: no author/tag facets)
         self._segments: LruCache[_SegmentColumns] = LruCache(_SEGMENT_CACHE_SIZE)
 
     def columns(self, reader: IndexReader, index_path: str) -> Columns:
@@ -172,7 +174,7 @@ class ColumnCache:
         parts = [self._segment(leaf, index_path) for leaf, _offset in leaves]
         if not parts:
             empty = KeywordColumn.of(np.zeros(0, np.int64), np.zeros(0, np.int32), 0)
-            return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64), {name: np.zeros(0) for name in self.length_fields}, {name: empty for name in self.keywords})
+            return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64), {name: np.zeros(0) for name in self.length_fields}, {name: empty for name in self.keywords}, np.zeros(0, np.int64))
         documents = sum(p.section_codes.size for p in parts)
         return Columns(
             np.concatenate([p.section_codes for p in parts]),
@@ -186,6 +188,7 @@ class ColumnCache:
                 )
                 for name in self.keywords
             },
+            np.concatenate([p.updated_ticks for p in parts]),
         )
 
     def _segment(self, leaf: IndexReader, index_path: str) -> _SegmentColumns:
@@ -198,14 +201,21 @@ class ColumnCache:
             dtype=np.int32,
             count=size,
         )
-        raw = _numeric_values(leaf.column_reader("published", translate=False), size)
-        # A document without a date holds the column's default, the largest unsigned value.
-        ticks = np.where(raw > np.iinfo(np.int64).max, MISSING_TICKS, raw.astype(np.int64, casting="unsafe"))
+        ticks = _date_ticks(leaf, "published", size)
+        # An index written before ``updated`` existed: each article's updated is its published.
+        updated = _date_ticks(leaf, "updated", size) if "updated" in leaf.schema else ticks
         return _SegmentColumns(
             codes, ticks,
             {name: _field_lengths(leaf, name, size) for name in self.length_fields},
             {name: _keyword_pairs(leaf, name, vocabulary, size) for name, vocabulary in self.keywords.items()},
+            np.where(updated == MISSING_TICKS, ticks, updated),
         )
+
+
+def _date_ticks(leaf: IndexReader, fieldname: str, size: int) -> np.ndarray:
+    raw = _numeric_values(leaf.column_reader(fieldname, translate=False), size)
+    # A document without a date holds the column's default, the largest unsigned value.
+    return np.where(raw > np.iinfo(np.int64).max, MISSING_TICKS, raw.astype(np.int64, casting="unsafe"))
 
 
 def _keyword_pairs(leaf: IndexReader, fieldname: str, vocabulary: KeywordVocabulary, size: int) -> KeywordColumn:

@@ -63,7 +63,7 @@ class KeywordFacet:
 
 
 class DateFacet:
-    """Counts per year, month or day of ``published`` (UTC), non-empty buckets in date order."""
+    """Counts per year, month or day of ``published`` or ``updated`` (UTC), non-empty buckets in date order."""
 
     def choose_interval(self, ticks: np.ndarray) -> DateInterval:
         """The finest interval giving at most about MAX_AUTO_BUCKETS buckets over the span."""

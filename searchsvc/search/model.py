@@ -15,6 +15,13 @@ class Sort(str, Enum):
     OLDEST = "oldest"
 
 
+class DateField(str, Enum):
+    """Which date date_from/date_to, the date sorts and the date facet read."""
+
+    PUBLISHED = "published"
+    UPDATED = "updated"
+
+
 class DateInterval(str, Enum):
     YEAR = "year"
     MONTH = "month"
@@ -45,6 +52,7 @@ class SearchRequest:
     facets: tuple[str, ...] = DEFAULT_FACETS  # which of FACET_NAMES to compute
     facet_size: int = DEFAULT_FACET_SIZE  # values shown per author/tag facet
     prefix_last: bool = False  # search as you type: the last word of q is a prefix
+    date_field: DateField = DateField.PUBLISHED
 
 
 @dataclass(frozen=True)

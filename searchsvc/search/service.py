@@ -41,6 +41,7 @@ from searchsvc.search.highlight import Highlighter
 from searchsvc.search.model import (
     FACET_NAMES,
     MAX_FACET_SIZE,
+    DateField,
     Hit,
     SearchError,
     SearchRequest,
@@ -246,7 +247,7 @@ class SearchService:
 
         matched, partial = self._matching_docs(view, query, deadline)
         codes = view.columns.section_codes[matched]
-        ticks = view.columns.ticks[matched]
+        ticks = (view.columns.updated_ticks if request.date_field is DateField.UPDATED else view.columns.ticks)[matched]
         in_sections = np.isin(codes, self._vocabulary.codes_matching(request.sections)) if request.sections else None
         # Each filter as a mask over the matches; a facet's counts honour every filter but its own.
         filters = {"section": in_sections, "date": _within(ticks, date_from, date_to), **self._keyword_filters(view, request, matched)}
