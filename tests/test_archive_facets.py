@@ -159,3 +159,27 @@ def test_a_keyword_column_gives_each_documents_values_by_either_path(share: floa
     wanted = set(matched.tolist())
     expected = Counter(int(c) for d, c in zip(docs.tolist(), codes.tolist()) if d in wanted)
     assert Counter(column.codes_of(matched).tolist()) == expected
+
+
+# ---- fields, snippet_length, highlight ------------------------------------------------------
+
+
+def test_fields_not_asked_for_are_not_made(service: SearchService) -> None:
+    light = service.search(SearchRequest(q="harbor bridge", fields=("id", "title", "url")))
+    full = service.search(SearchRequest(q="harbor bridge"))
+    assert [h.article.id for h in light.hits] == [h.article.id for h in full.hits] and light.hit_fields == ("id", "title", "url")
+    assert all(h.snippet_html == "" and h.title_html == "" for h in light.hits)
+    assert all("<mark>" in h.snippet_html for h in full.hits)
+
+
+def test_snippet_length_and_highlight_off(service: SearchService) -> None:
+    plain = service.search(SearchRequest(q="bridge", highlight=False, per_page=20))
+    assert plain.hits and all("<mark>" not in h.title_html + h.snippet_html for h in plain.hits)
+    short = service.search(SearchRequest(q="bridge", snippet_length=60, per_page=20))
+    long = service.search(SearchRequest(q="bridge", snippet_length=600, per_page=20))
+    text = lambda hit: hit.snippet_html.replace("<mark>", "").replace("</mark>", "")  # noqa: E731
+    assert sum(map(len, map(text, short.hits))) * 3 < sum(map(len, map(text, long.hits)))
+    for request_, parameter in ((SearchRequest(fields=("id", "body")), "fields"), (SearchRequest(snippet_length=10), "snippet_length")):
+        with pytest.raises(SearchError) as refused:
+            service.search(request_)
+        assert refused.value.parameter == parameter

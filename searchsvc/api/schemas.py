@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import Schema, fields, pre_dump, validate
+from marshmallow import Schema, fields, post_dump, pre_dump, validate
 from webargs.fields import DelimitedList
 
 from searchsvc.articles import parse_datetime
-from searchsvc.search import DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, MAX_FACET_SIZE, DateField, DateInterval, Sort
+from searchsvc.search import DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, HIT_FIELDS, MAX_FACET_SIZE, DateField, DateInterval, Sort
+from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS
 from searchsvc.search.query import MAX_QUERY_CHARS
 
 MAX_PER_PAGE = 100
@@ -101,6 +102,22 @@ class SearchArgs(Schema):
         validate=validate.OneOf(["last"]),
         metadata={"description": "last: search as you type, the last word of q (2 characters or more) is a prefix (harbor brid finds harbor bridge), expanded within the same limits as prefix*; a one-letter last word is searched as written. Absent: every word exact."},
     )
+    fields_ = DelimitedList(
+        fields.String(validate=validate.OneOf(HIT_FIELDS)),
+        data_key="fields",
+        load_default=lambda: list(HIT_FIELDS),
+        validate=validate.Length(min=1, max=len(HIT_FIELDS)),
+        metadata={"description": f"Comma-separated hit fields to return, of {', '.join(HIT_FIELDS)}; default all. Work for the others is skipped (no snippet is made unless snippet_html is asked for)."},
+    )
+    snippet_length = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=MIN_SNIPPET_CHARS, max=MAX_SNIPPET_CHARS),
+        metadata={"description": f"About how many characters of body text snippet_html holds (default {SNIPPET_CHARS})."},
+    )
+    highlight = fields.Boolean(
+        load_default=True,
+        metadata={"description": "false: title_html and snippet_html carry no <mark> (still HTML-escaped)."},
+    )
     date_field = fields.Enum(
         DateField, by_value=True, load_default=DateField.PUBLISHED,
         metadata={"description": "The date that date_from/date_to, the newest/oldest sorts and the date facet read: published (default) or updated (an article's last revision; its published date when it has none)."},
@@ -131,11 +148,15 @@ class ArticleFull(ArticleSummary):
 
 
 class HitSchema(ArticleSummary):
-    """A hit: the article's fields (no body) beside its score and highlighted HTML."""
+    """A hit: the article's fields (no body) beside its score and highlighted HTML; only the
+    fields asked for with fields= (default all)."""
 
-    score = fields.Float(required=True, metadata={"description": "Relevance score (0 when browsing without a query)."})
-    title_html = fields.String(required=True, metadata={"description": "The title, HTML-escaped, query words in <mark>."})
-    snippet_html = fields.String(required=True, metadata={"description": "Up to three body fragments with the query words, HTML-escaped, words in <mark>."})
+    id = fields.String()
+    title = fields.String()
+    section = fields.String()
+    score = fields.Float(metadata={"description": "Relevance score (0 when browsing without a query)."})
+    title_html = fields.String(metadata={"description": "The title, HTML-escaped, query words in <mark>."})
+    snippet_html = fields.String(metadata={"description": "Up to three body fragments with the query words, HTML-escaped, words in <mark>."})
 
     @pre_dump
     def flatten(self, hit: Any, **kwargs: Any) -> dict[str, Any]:
@@ -188,6 +209,13 @@ class SearchResponse(Schema):
         "SuggestionSchema", allow_none=True,
         metadata={"description": "Did you mean: a corrected query that finds more, when fewer than 3 matched; else null."},
     )
+
+    @post_dump(pass_original=True)
+    def only_fields_asked(self, data: dict[str, Any], result: Any, **kwargs: Any) -> dict[str, Any]:
+        asked = result.hit_fields
+        if len(asked) < len(HIT_FIELDS):
+            data["hits"] = [{name: hit[name] for name in asked} for hit in data["hits"]]
+        return data
 
 
 class SuggestionSchema(Schema):

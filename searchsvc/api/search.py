@@ -39,6 +39,9 @@ def search(**args: Any) -> SearchResult:
             facet_size=args["facet_size"],
             prefix_last=args["prefix"] == "last",
             date_field=args["date_field"],
+            fields=tuple(dict.fromkeys(args["fields_"])),
+            snippet_length=args["snippet_length"],
+            highlight=args["highlight"],
         )
     )
     g.result_count = result.total  # for the access log and the zero-result metric

@@ -28,6 +28,7 @@ class DateInterval(str, Enum):
     DAY = "day"
 
 
+HIT_FIELDS = ("id", "url", "title", "summary", "section", "published", "updated", "authors", "tags", "score", "title_html", "snippet_html")
 FACET_NAMES = ("section", "date", "author", "tag")
 DEFAULT_FACETS = ("section", "date")
 DEFAULT_FACET_SIZE = 10
@@ -53,6 +54,9 @@ class SearchRequest:
     facet_size: int = DEFAULT_FACET_SIZE  # values shown per author/tag facet
     prefix_last: bool = False  # search as you type: the last word of q is a prefix
     date_field: DateField = DateField.PUBLISHED
+    fields: tuple[str, ...] = HIT_FIELDS  # the hit fields to return: work for the others is skipped
+    snippet_length: int | None = None  # characters of snippet text; None: the default (200)
+    highlight: bool = True  # False: title_html and snippet_html without <mark>
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ class SearchResult:
     partial: bool = False
     suggestion: Suggestion | None = None  # "did you mean", when few matched
     facet_names: tuple[str, ...] = DEFAULT_FACETS  # the facets asked for
+    hit_fields: tuple[str, ...] = HIT_FIELDS  # the hit fields asked for
     author_facet: ValueCounts | None = None
     tag_facet: ValueCounts | None = None
 

@@ -37,9 +37,10 @@ from whoosh.searching import Searcher
 from searchsvc.articles import Article
 from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
 from searchsvc.search.facets import DateFacet, KeywordFacet, SectionFacet
-from searchsvc.search.highlight import Highlighter
+from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS, Highlighter
 from searchsvc.search.model import (
     FACET_NAMES,
+    HIT_FIELDS,
     MAX_FACET_SIZE,
     DateField,
     Hit,
@@ -239,6 +240,7 @@ class SearchService:
         if request.page * request.per_page > MAX_RESULT_WINDOW:
             raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
         _check_facets(request)
+        _check_fields(request)
         date_from, date_to = _time_range(request.date_from, request.date_to)
         parsed = self._parser(view).parse(request.q, view.searcher.reader(), request.prefix_last)
         query = self._synonyms.expand(parsed)  # what matches: the reader's words and their synonyms
@@ -275,11 +277,12 @@ class SearchService:
         else:
             selected_ticks = ticks if keep is None else ticks[keep]
             page_docs = _page_by_date(selected, selected_ticks, sort, start, request.per_page)
-            scores = self._scores(view, ranked, page_docs) if not browsing else {}
+            scores = self._scores(view, ranked, page_docs) if not browsing and "score" in request.fields else {}
 
-        words = query_words(query, view.searcher.reader()) if not browsing else {}
+        marking = request.highlight and not browsing and {"title_html", "snippet_html"} & set(request.fields)
+        words = query_words(query, view.searcher.reader()) if marking else {}
         # Highlighting re-analyzes text: past the deadline, hits show their plain opening.
-        hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}) for docnum in page_docs]
+        hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}, request) for docnum in page_docs]
         return SearchResult(
             query=request.q,
             total=int(selected.size),
@@ -295,6 +298,7 @@ class SearchService:
             suggestion=self._did_you_mean(view, request.q, self._parser(view).parse(request.q, view.searcher.reader()) if request.prefix_last else parsed, matched.size, deadline)
             if not browsing and selected.size < FEW_RESULTS else None,  # corrections are of whole words, a typed prefix included
             facet_names=request.facets,
+            hit_fields=request.fields,
             author_facet=keyword_facets.get("author"),
             tag_facet=keyword_facets.get("tag"),
         )
@@ -375,14 +379,16 @@ class SearchService:
         results = view.searcher.search(parsed, limit=len(docnums), filter=set(docnums))
         return {hit.docnum: float(hit.score or 0.0) for hit in results}
 
-    def _hit(self, view: _View, docnum: int, score: float, words: dict[str, set[str]]) -> Hit:
+    def _hit(self, view: _View, docnum: int, score: float, words: dict[str, set[str]], request: SearchRequest) -> Hit:
+        """A hit; its HTML only when asked for (``fields``): a snippet is the costliest part."""
         stored = view.searcher.stored_fields(docnum)
         article = article_from_stored(stored, with_body=False)
         return Hit(
             article=article,
             score=score,
-            title_html=self._highlighter.title(article.title, words.get("title", set())),
-            snippet_html=self._highlighter.snippet(stored["body"], words.get("body", set())),
+            title_html=self._highlighter.title(article.title, words.get("title", set())) if "title_html" in request.fields else "",
+            snippet_html=self._highlighter.snippet(stored["body"], words.get("body", set()), request.snippet_length or SNIPPET_CHARS)
+            if "snippet_html" in request.fields else "",
         )
 
 
@@ -495,6 +501,14 @@ def _all_but(filters: dict[str, np.ndarray | None], left_out: str | None) -> np.
     if not masks:
         return None
     return masks[0] if len(masks) == 1 else np.logical_and.reduce(masks)
+
+
+def _check_fields(request: SearchRequest) -> None:
+    unknown = [name for name in request.fields if name not in HIT_FIELDS]
+    if unknown or not request.fields:
+        raise SearchError(f"unknown hit field {unknown[0]!r}; fields are {', '.join(HIT_FIELDS)}." if unknown else "fields names no field.", "fields")
+    if request.snippet_length is not None and not MIN_SNIPPET_CHARS <= request.snippet_length <= MAX_SNIPPET_CHARS:
+        raise SearchError(f"snippet_length must be from {MIN_SNIPPET_CHARS} to {MAX_SNIPPET_CHARS}.", "snippet_length")
 
 
 def _check_facets(request: SearchRequest) -> None:
