@@ -54,18 +54,23 @@ class Freshness(fields.Field):
         return days
 
 
+def _values_filter(description: str) -> fields.List:
+    """A repeatable filter parameter: up to 50 values of 1-200 characters."""
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": description},
+    )
+
+
 class SearchArgs(Schema):
     q = fields.String(
         load_default="",
         validate=validate.Length(max=MAX_QUERY_CHARS),
         metadata={"description": 'Query: words (all required), "phrases", AND/OR/NOT, -word, title:word, prefix*. Empty or * browses everything.'},
     )
-    section = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)),
-        load_default=list,
-        validate=validate.Length(max=50),
-        metadata={"description": "Only these sections (repeat the parameter for several; they are OR-ed; case-insensitive)."},
-    )
+    section = _values_filter("Only these sections (repeat the parameter for several; they are OR-ed; case-insensitive).")
     date_from = DateOrDateTime(load_default=None, metadata={"description": "Inclusive lower bound: a date or an ISO datetime."})
     date_to = DateOrDateTime(load_default=None, metadata={"description": "Inclusive upper bound: a date (the whole day) or an ISO datetime."})
     sort = fields.Enum(Sort, by_value=True, load_default=None, metadata={"description": "Default: relevance with a query, newest without."})
@@ -79,18 +84,8 @@ class SearchArgs(Schema):
         load_default=None,
         metadata={"description": "Recency boost of a relevance sort: on (the configured half-life), off, or a half-life in days. Default: configured (off unless set)."},
     )
-    author = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)),
-        load_default=list,
-        validate=validate.Length(max=50),
-        metadata={"description": "Only articles by one of these authors (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters)."},
-    )
-    tag = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)),
-        load_default=list,
-        validate=validate.Length(max=50),
-        metadata={"description": "Only articles with one of these tags (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters)."},
-    )
+    author = _values_filter("Only articles by one of these authors (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters).")
+    tag = _values_filter("Only articles with one of these tags (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters).")
     facets = DelimitedList(
         fields.String(validate=validate.OneOf(FACET_NAMES)),
         load_default=lambda: list(DEFAULT_FACETS),
