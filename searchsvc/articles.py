@@ -54,6 +54,7 @@ class Article:
     published: datetime | None = None
     authors: tuple[str, ...] = field(default=())
     tags: tuple[str, ...] = field(default=())
+    updated: datetime | None = None  # last revised; the schema makes it ``published`` when absent
 
     def to_dict(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value, a third of a cached search response's time.
@@ -137,6 +138,7 @@ class ArticleSchema(Schema):
     summary = _text(MAX_SHORT_CHARS * 5, load_default=None, allow_none=True)
     section = _text(200, load_default=None, allow_none=True)
     published = FlexibleDateTime(load_default=None, allow_none=True)
+    updated = FlexibleDateTime(load_default=None, allow_none=True, metadata={"description": "Last revised (ISO 8601); absent: the same as published."})
     authors = _text_list()
     tags = _text_list()
 
@@ -152,7 +154,7 @@ class ArticleSchema(Schema):
             elif isinstance(value, list):
                 value = [clean_text(item).strip() if isinstance(item, str) else item for item in value]
             cleaned[key] = value
-        for key in ("id", "url", "summary", "section", "published"):
+        for key in ("id", "url", "summary", "section", "published", "updated"):
             if cleaned.get(key) == "":
                 cleaned[key] = None
         for key in ("authors", "tags"):
@@ -175,6 +177,7 @@ class ArticleSchema(Schema):
             published=data["published"],
             authors=tuple(data["authors"]),
             tags=tuple(data["tags"]),
+            updated=data["updated"] or data["published"],
         )
 
 

@@ -169,6 +169,7 @@ def build_schema() -> Schema:
         body=_text_field(analyzer),
         section=ID(stored=True, sortable=True),
         published=DATETIME(stored=True, sortable=True),
+        updated=DATETIME(stored=True, sortable=True),
         author=KEYWORD(commas=True, lowercase=True),
         tag=KEYWORD(commas=True, lowercase=True),
         url=STORED,
@@ -201,11 +202,14 @@ def article_fields(article: Article) -> dict[str, Any]:
     if article.published is not None:
         # Whoosh compares naive datetimes; store UTC wall time.
         fields["published"] = article.published.astimezone(timezone.utc).replace(tzinfo=None)
+    if article.updated is not None:
+        fields["updated"] = article.updated.astimezone(timezone.utc).replace(tzinfo=None)
     return fields
 
 
 def article_from_stored(stored: dict[str, Any], with_body: bool = True) -> Article:
     published = stored.get("published")
+    updated = stored.get("updated") or published  # an index written before ``updated`` existed
     return Article(
         id=stored["id"],
         title=stored["title"],
@@ -216,6 +220,7 @@ def article_from_stored(stored: dict[str, Any], with_body: bool = True) -> Artic
         published=published.replace(tzinfo=timezone.utc) if published else None,
         authors=tuple(stored.get("authors") or ()),
         tags=tuple(stored.get("tags") or ()),
+        updated=updated.replace(tzinfo=timezone.utc) if updated else None,
     )
 
 
@@ -324,7 +329,8 @@ def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
     with ix.writer(**WRITER_OPTIONS) as writer:
         for article_id, (op, value) in last.items():
             if op == "upsert":
-                writer.update_document(**article_fields(value))
+                # A generation built before a field existed (``updated``) keeps its schema until rebuilt.
+                writer.update_document(**{name: v for name, v in article_fields(value).items() if name in writer.schema})
             else:
                 writer.delete_by_term("id", article_id)
 
@@ -472,7 +478,9 @@ class IndexStore:
 
 def _journal_article(article: Article) -> dict[str, Any]:
     data = article.to_dict()
-    data["published"] = article.published.isoformat() if article.published else None
+    for name in ("published", "updated"):
+        moment = getattr(article, name)
+        data[name] = moment.isoformat() if moment else None
     return data
 
 

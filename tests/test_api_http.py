@@ -41,7 +41,7 @@ def test_search_answers_with_hits_facets_and_snippets(server: Server) -> None:
     assert status == 200
     assert body["total"] > 5 and body["pages"] == -(-body["total"] // 5) and len(body["hits"]) == 5
     hit = body["hits"][0]
-    assert set(hit) == {"id", "url", "title", "summary", "section", "published", "authors", "tags", "score", "title_html", "snippet_html"}
+    assert set(hit) == {"id", "url", "title", "summary", "section", "published", "updated", "authors", "tags", "score", "title_html", "snippet_html"}
     assert "<mark>" in hit["snippet_html"] + hit["title_html"] and isinstance(hit["score"], float)
     assert sum(c["count"] for c in body["facets"]["section"]) == body["total"]
     assert sum(b["count"] for b in body["facets"]["date"]) == body["total"]
@@ -116,13 +116,35 @@ def test_untrusted_text_comes_back_escaped_with_only_mark_added(server: Server) 
     assert "<mark>alert</mark>" in hit["title_html"]
 
 
+def test_author_and_tag_filters_and_facets_over_http(server: Server) -> None:
+    status, body = search(server, q="bridge", author=["ines walker", "KOFI MENSAH"], tag="harbor bridge", facets="author,tag,section", facet_size=2)
+    assert status == 200 and set(body["facets"]) == {"author", "tag", "section"}
+    assert body["total"] > 0 and all({"Ines Walker", "Kofi Mensah"} & set(h["authors"]) and "harbor bridge" in h["tags"] for h in body["hits"])
+    assert {v["value"] for v in body["facets"]["author"] if v["selected"]} == {"Ines Walker", "Kofi Mensah"}  # as written
+    assert len([v for v in body["facets"]["tag"] if not v["selected"]]) <= 2 and body["facets_omitted"]["tag"] >= 0
+    _, default = search(server, q="bridge")
+    assert set(default["facets"]) == {"section", "date"} and default["facets_omitted"] == {}
+    for params, parameter in (({"facets": "section,people"}, "facets"), ({"facet_size": 0}, "facet_size"), ({"facet_size": 101}, "facet_size")):
+        status, error = search(server, q="bridge", **params)
+        assert (status, error["parameter"]) == (400, parameter)
+
+
+def test_prefix_last_searches_as_you_type_over_http(server: Server) -> None:
+    _, exact = search(server, q="harbor brid")
+    _, typed = search(server, q="harbor brid", prefix="last")
+    _, whole = search(server, q="harbor bridge")
+    assert exact["total"] == 0 and typed["total"] == whole["total"] > 0
+    status, error = search(server, q="harbor brid", prefix="first")
+    assert (status, error["parameter"]) == (400, "prefix")
+
+
 def test_health_openapi_and_docs(server: Server) -> None:
     status, health = get_json(server.url + "/healthz")
     assert status == 200 and health["status"] == "ok" and health["articles"] == 75
     status, spec = get_json(server.url + "/openapi.json")
     assert status == 200 and {"/api/search", "/api/articles/{article_id}", "/healthz"} <= set(spec["paths"])
     documented = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness"}
+    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness", "author", "tag", "facets", "facet_size", "prefix", "date_field", "fields", "snippet_length", "highlight"}
     with urllib.request.urlopen(server.url + "/docs") as response:
         page = response.read().decode()
     assert "/api/search" in page and "per_page" in page

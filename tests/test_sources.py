@@ -64,6 +64,7 @@ def test_jsonl_reads_good_lines_around_every_kind_of_bad_line() -> None:
         summary="Cranes back after storm repairs.",
         section="Business",
         published=datetime(2024, 11, 2, 9, 45, tzinfo=timezone.utc),
+        updated=datetime(2024, 11, 2, 9, 45, tzinfo=timezone.utc),  # none given: the published date
         authors=("Mira Holt",),
         tags=("ports", "storms"),
     )
@@ -159,6 +160,7 @@ def test_json_single_article() -> None:
             body="Agnes Brae climbed the 112 steps for the last time on Friday.",
             section="Local",
             published=datetime(2024, 10, 31, tzinfo=timezone.utc),
+            updated=datetime(2024, 10, 31, tzinfo=timezone.utc),
             authors=("Tomas Reyes",),
         )
     ]
@@ -312,6 +314,7 @@ def test_rss_feed() -> None:
         summary="Spring tides move the ferries.",
         section="Local",
         published=datetime(2025, 1, 14, 7, 30, tzinfo=timezone.utc),
+        updated=datetime(2025, 1, 14, 7, 30, tzinfo=timezone.utc),  # RSS has no updated date
         authors=("Ada Quay",),
         tags=("ferries", "weather"),
     )
@@ -342,7 +345,8 @@ def test_atom_feed() -> None:
         body="Satellites saw the bloom on Monday.\nArea: 900 km²",
         summary="A bloom the size of a county.",
         section="Science",
-        published=datetime(2025, 2, 3, 2, 5, 6, tzinfo=timezone.utc),
+        published=datetime(2025, 2, 3, 2, 5, 6, tzinfo=timezone.utc),  # only <updated>: both from it
+        updated=datetime(2025, 2, 3, 2, 5, 6, tzinfo=timezone.utc),
         authors=("Bo Lind", "Cy Marr"),
         tags=("oceans",),
     )
@@ -352,6 +356,7 @@ def test_atom_feed() -> None:
         title="Tide gauge data released",
         body="Readings 1990 < 2025, hourly.",  # type="text": a '<' is text, not a tag
         published=datetime(2025, 2, 1, 12, tzinfo=timezone.utc),
+        updated=datetime(2025, 2, 2, 12, tzinfo=timezone.utc),  # Atom's <updated>, beside <published>
     )
 
 

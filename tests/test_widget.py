@@ -71,6 +71,7 @@ def host(api: Server) -> Iterator[HostPages]:
         pages.add("/stateful.html", host_page(api.url, f'per-page="{PER_PAGE}" url-state'))
         pages.add("/french.html", host_page(api.url, f'per-page="{PER_PAGE}" lang="fr" theme="dark"'))
         pages.add("/limited.html", host_page(api.url, f'per-page="{PER_PAGE}" sections="{",".join(LIMITED_SECTIONS)}"'))
+        pages.add("/archive.html", host_page(api.url, f'per-page="{PER_PAGE}" facets="author,tag"'))
         yield pages
 
 
@@ -109,9 +110,11 @@ def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-def api_search(api: Server, **params: Any) -> dict[str, Any]:
-    """What the API answers for the request the widget should be making."""
-    status, body = get_json(f"{api.url}/api/search?{urlencode({'per_page': PER_PAGE, **params}, doseq=True)}")
+def api_search(api: Server, typed: bool = True, **params: Any) -> dict[str, Any]:
+    """What the API answers for the request the widget should be making: a query typed (not
+    entered with Enter, nor restored from the URL) has its last word searched as a prefix."""
+    prefix = {"prefix": "last"} if typed and params.get("q") else {}
+    status, body = get_json(f"{api.url}/api/search?{urlencode({'per_page': PER_PAGE, **prefix, **params}, doseq=True)}")
     assert status == 200, body
     return body
 
@@ -373,13 +376,13 @@ def test_url_state_round_trip(page: Page, host: HostPages, api: Server) -> None:
     search_box(page).press_sequentially("harbor", delay=30)
     plain = api_search(api, q="harbor")
     expect_results(page, plain)
-    expect(page).to_have_url(f"{host.url}/stateful.html?q=harbor")
+    expect(page).to_have_url(f"{host.url}/stateful.html?q=harbor&prefix=last")  # typed: the last word a prefix
 
     chosen = plain["facets"]["section"][0]["value"]
     page.locator(f"news-search #sections input[value='{chosen}']").check()
     narrowed = api_search(api, q="harbor", section=chosen)
     expect_results(page, narrowed)
-    expect(page).to_have_url(f"{host.url}/stateful.html?{urlencode({'q': 'harbor', 'section': chosen})}")
+    expect(page).to_have_url(f"{host.url}/stateful.html?{urlencode({'q': 'harbor', 'section': chosen, 'prefix': 'last'})}")
 
     page.reload()
     expect_results(page, narrowed)
@@ -387,7 +390,7 @@ def test_url_state_round_trip(page: Page, host: HostPages, api: Server) -> None:
     expect(page.locator(f"news-search #sections input[value='{chosen}']")).to_be_checked()
 
     page.go_back()
-    expect(page).to_have_url(f"{host.url}/stateful.html?q=harbor")
+    expect(page).to_have_url(f"{host.url}/stateful.html?q=harbor&prefix=last")
     expect_results(page, plain)
     page.go_back()
     expect(page).to_have_url(f"{host.url}/stateful.html")
@@ -397,13 +400,13 @@ def test_url_state_round_trip(page: Page, host: HostPages, api: Server) -> None:
 
 def test_url_state_restores_loaded_pages(page: Page, host: HostPages, api: Server) -> None:
     open_widget(page, f"{host.url}/stateful.html?q=harbor&sort=newest")
-    first = api_search(api, q="harbor", sort="newest")
+    first = api_search(api, typed=False, q="harbor", sort="newest")
     expect_results(page, first)
     expect(page.locator("news-search #sort")).to_have_value("newest")
     page.locator("news-search #more").click()
     expect(page).to_have_url(f"{host.url}/stateful.html?q=harbor&sort=newest&page=2")
     page.reload()
-    second = api_search(api, q="harbor", sort="newest", page=2)
+    second = api_search(api, typed=False, q="harbor", sort="newest", page=2)
     expect(titles(page)).to_have_text([hit["title"] for result in (first, second) for hit in result["hits"]])
 
 
@@ -482,3 +485,43 @@ def test_demo_page_with_hostile_host_css(page: Page, api: Server) -> None:
         page.wait_for_timeout(300)  # relayout, and the busy fade has finished
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def value_facet(page: Page, name: str) -> dict[str, int]:
+    labels = page.locator(f"news-search fieldset[data-facet={name}] label")
+    return {labels.nth(i).locator(".name").text_content(): int(labels.nth(i).locator(".count").text_content()) for i in range(labels.count())}
+
+
+def test_typing_searches_the_last_word_as_a_prefix_and_enter_searches_exactly(page: Page, host: HostPages, api: Server) -> None:
+    open_widget(page, f"{host.url}/plain.html")
+    search_box(page).press_sequentially("harbor brid", delay=40)
+    typed = api_search(api, q="harbor brid")
+    assert typed["total"] > 0 and typed["total"] == api_search(api, typed=False, q="harbor bridge")["total"]
+    expect_results(page, typed)
+    search_box(page).press("Enter")
+    expect(status_line(page)).to_have_text("No results for “harbor brid”.")
+    expect(page.locator("news-search .hit")).to_have_count(0)
+
+
+def test_author_and_tag_facets_when_the_facets_attribute_asks(page: Page, host: HostPages, api: Server) -> None:
+    open_widget(page, f"{host.url}/plain.html")
+    search_box(page).fill("harbor")
+    expect_results(page, api_search(api, q="harbor"))
+    expect(page.locator("news-search fieldset[data-facet]")).to_have_count(0)  # not asked for
+
+    open_widget(page, f"{host.url}/archive.html")
+    search_box(page).fill("harbor")
+    every = api_search(api, q="harbor", facets="section,date,author,tag")
+    expect_results(page, every)
+    expect(page.locator("news-search fieldset[data-facet=author] legend")).to_have_text("Author")
+    assert value_facet(page, "author") == {v["value"]: v["count"] for v in every["facets"]["author"]}
+    assert value_facet(page, "tag") == {v["value"]: v["count"] for v in every["facets"]["tag"]}
+
+    author = every["facets"]["author"][0]["value"]
+    page.locator(f"news-search fieldset[data-facet=author] input[value='{author}']").check()
+    narrowed = api_search(api, q="harbor", author=author, facets="section,date,author,tag")
+    assert narrowed["total"] < every["total"]
+    expect_results(page, narrowed)
+    assert value_facet(page, "author") == {v["value"]: v["count"] for v in narrowed["facets"]["author"]}  # multi-select
+    page.locator("news-search .chip", has_text=author).click()
+    expect_results(page, every)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from marshmallow import Schema, fields, pre_dump, validate
+from marshmallow import Schema, fields, post_dump, pre_dump, validate
+from webargs.fields import DelimitedList
 
 from searchsvc.articles import parse_datetime
-from searchsvc.search import DateInterval, Sort
+from searchsvc.search import DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, HIT_FIELDS, MAX_FACET_SIZE, DateField, DateInterval, Sort
+from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS
 from searchsvc.search.query import MAX_QUERY_CHARS
 
 MAX_PER_PAGE = 100
@@ -52,18 +54,23 @@ class Freshness(fields.Field):
         return days
 
 
+def _values_filter(description: str) -> fields.List:
+    """A repeatable filter parameter: up to 50 values of 1-200 characters."""
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)),
+        load_default=list,
+        validate=validate.Length(max=50),
+        metadata={"description": description},
+    )
+
+
 class SearchArgs(Schema):
     q = fields.String(
         load_default="",
         validate=validate.Length(max=MAX_QUERY_CHARS),
         metadata={"description": 'Query: words (all required), "phrases", AND/OR/NOT, -word, title:word, prefix*. Empty or * browses everything.'},
     )
-    section = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)),
-        load_default=list,
-        validate=validate.Length(max=50),
-        metadata={"description": "Only these sections (repeat the parameter for several; they are OR-ed; case-insensitive)."},
-    )
+    section = _values_filter("Only these sections (repeat the parameter for several; they are OR-ed; case-insensitive).")
     date_from = DateOrDateTime(load_default=None, metadata={"description": "Inclusive lower bound: a date or an ISO datetime."})
     date_to = DateOrDateTime(load_default=None, metadata={"description": "Inclusive upper bound: a date (the whole day) or an ISO datetime."})
     sort = fields.Enum(Sort, by_value=True, load_default=None, metadata={"description": "Default: relevance with a query, newest without."})
@@ -77,6 +84,44 @@ class SearchArgs(Schema):
         load_default=None,
         metadata={"description": "Recency boost of a relevance sort: on (the configured half-life), off, or a half-life in days. Default: configured (off unless set)."},
     )
+    author = _values_filter("Only articles by one of these authors (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters).")
+    tag = _values_filter("Only articles with one of these tags (repeat the parameter for several; OR-ed; case-insensitive; AND-ed with the other filters).")
+    facets = DelimitedList(
+        fields.String(validate=validate.OneOf(FACET_NAMES)),
+        load_default=lambda: list(DEFAULT_FACETS),
+        validate=validate.Length(max=len(FACET_NAMES)),
+        metadata={"description": f"Comma-separated facets to compute, of {', '.join(FACET_NAMES)}. Default: {','.join(DEFAULT_FACETS)}; empty: none."},
+    )
+    prefix = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["last"]),
+        metadata={"description": "last: search as you type, the last word of q (2 characters or more) is a prefix (harbor brid finds harbor bridge), expanded within the same limits as prefix*; a one-letter last word is searched as written. Absent: every word exact."},
+    )
+    fields_ = DelimitedList(
+        fields.String(validate=validate.OneOf(HIT_FIELDS)),
+        data_key="fields",
+        load_default=lambda: list(HIT_FIELDS),
+        validate=validate.Length(min=1, max=len(HIT_FIELDS)),
+        metadata={"description": f"Comma-separated hit fields to return, of {', '.join(HIT_FIELDS)}; default all. Work for the others is skipped (no snippet is made unless snippet_html is asked for)."},
+    )
+    snippet_length = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=MIN_SNIPPET_CHARS, max=MAX_SNIPPET_CHARS),
+        metadata={"description": f"About how many characters of body text snippet_html holds (default {SNIPPET_CHARS})."},
+    )
+    highlight = fields.Boolean(
+        load_default=True,
+        metadata={"description": "false: title_html and snippet_html carry no <mark> (still HTML-escaped)."},
+    )
+    date_field = fields.Enum(
+        DateField, by_value=True, load_default=DateField.PUBLISHED,
+        metadata={"description": "The date that date_from/date_to, the newest/oldest sorts and the date facet read: published (default) or updated (an article's last revision; its published date when it has none)."},
+    )
+    facet_size = fields.Integer(
+        load_default=DEFAULT_FACET_SIZE,
+        validate=validate.Range(min=1, max=MAX_FACET_SIZE),
+        metadata={"description": "Most values shown per author and tag facet (selected values are always shown); facets_omitted counts the rest."},
+    )
 
 
 class ArticleSummary(Schema):
@@ -88,6 +133,7 @@ class ArticleSummary(Schema):
     summary = fields.String(allow_none=True)
     section = fields.String(required=True)
     published = fields.DateTime(allow_none=True, format="iso")
+    updated = fields.DateTime(allow_none=True, format="iso", metadata={"description": "Last revised; the same as published when the article gives none."})
     authors = fields.List(fields.String())
     tags = fields.List(fields.String())
 
@@ -97,11 +143,15 @@ class ArticleFull(ArticleSummary):
 
 
 class HitSchema(ArticleSummary):
-    """A hit: the article's fields (no body) beside its score and highlighted HTML."""
+    """A hit: the article's fields (no body) beside its score and highlighted HTML; only the
+    fields asked for with fields= (default all)."""
 
-    score = fields.Float(required=True, metadata={"description": "Relevance score (0 when browsing without a query)."})
-    title_html = fields.String(required=True, metadata={"description": "The title, HTML-escaped, query words in <mark>."})
-    snippet_html = fields.String(required=True, metadata={"description": "Up to three body fragments with the query words, HTML-escaped, words in <mark>."})
+    id = fields.String()
+    title = fields.String()
+    section = fields.String()
+    score = fields.Float(metadata={"description": "Relevance score (0 when browsing without a query)."})
+    title_html = fields.String(metadata={"description": "The title, HTML-escaped, query words in <mark>."})
+    snippet_html = fields.String(metadata={"description": "Up to three body fragments with the query words, HTML-escaped, words in <mark>."})
 
     @pre_dump
     def flatten(self, hit: Any, **kwargs: Any) -> dict[str, Any]:
@@ -124,6 +174,14 @@ class DateBucketSchema(Schema):
 class FacetsSchema(Schema):
     section = fields.Nested(SectionCountSchema, many=True, metadata={"description": "Counts ignore the section filter (multi-select)."})
     date = fields.Nested(DateBucketSchema, many=True, metadata={"description": "Counts ignore date_from/date_to; non-empty buckets in date order."})
+    author = fields.Nested(
+        SectionCountSchema, many=True,
+        metadata={"description": "When asked for (facets=author): the facet_size most frequent authors, then any selected; counts ignore the author filter. An article counts once per author."},
+    )
+    tag = fields.Nested(
+        SectionCountSchema, many=True,
+        metadata={"description": "When asked for (facets=tag): the facet_size most frequent tags, then any selected; counts ignore the tag filter."},
+    )
 
 
 class SearchResponse(Schema):
@@ -137,11 +195,22 @@ class SearchResponse(Schema):
     date_interval = fields.Enum(DateInterval, by_value=True, required=True)
     partial = fields.Boolean(required=True, metadata={"description": "True when the time budget ran out and counts cover only part of the matches."})
     hits = fields.Nested(HitSchema, many=True, required=True)
-    facets = fields.Nested(FacetsSchema, required=True)
+    facets = fields.Nested(FacetsSchema, required=True, metadata={"description": "The facets asked for (default section and date), by name."})
+    facets_omitted = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), required=True,
+        metadata={"description": "Per author/tag facet asked for: how many other values had matches but were left out by facet_size."},
+    )
     suggestion = fields.Nested(
         "SuggestionSchema", allow_none=True,
         metadata={"description": "Did you mean: a corrected query that finds more, when fewer than 3 matched; else null."},
     )
+
+    @post_dump(pass_original=True)
+    def only_fields_asked(self, data: dict[str, Any], result: Any, **kwargs: Any) -> dict[str, Any]:
+        asked = result.hit_fields
+        if len(asked) < len(HIT_FIELDS):
+            data["hits"] = [{name: hit[name] for name in asked} for hit in data["hits"]]
+        return data
 
 
 class SuggestionSchema(Schema):

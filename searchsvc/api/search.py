@@ -21,7 +21,7 @@ blp = Blueprint("search", __name__, url_prefix="/api", description="Search news 
 @blp.alt_response(400, schema=ErrorSchema, description="A parameter or the query is invalid")
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def search(**args: Any) -> SearchResult:
-    """Full-text search with section and date facets and highlighted snippets."""
+    """Full-text search with section, date, author and tag filters and facets, and highlighted snippets."""
     result = api.search_service().search(
         SearchRequest(
             q=args["q"],
@@ -33,6 +33,15 @@ def search(**args: Any) -> SearchResult:
             per_page=args["per_page"],
             date_interval=args["date_interval"],
             freshness=args["freshness"],
+            authors=tuple(args["author"]),
+            tags=tuple(args["tag"]),
+            facets=tuple(args["facets"]),
+            facet_size=args["facet_size"],
+            prefix_last=args["prefix"] == "last",
+            date_field=args["date_field"],
+            fields=tuple(dict.fromkeys(args["fields_"])),
+            snippet_length=args["snippet_length"],
+            highlight=args["highlight"],
         )
     )
     g.result_count = result.total  # for the access log and the zero-result metric

@@ -1,7 +1,13 @@
 """The search layer: SearchRequest in, SearchResult out. Knows nothing of Flask."""
 
 from searchsvc.search.model import (
+    DEFAULT_FACET_SIZE,
+    DEFAULT_FACETS,
+    FACET_NAMES,
+    HIT_FIELDS,
+    MAX_FACET_SIZE,
     DateBucket,
+    DateField,
     DateInterval,
     Hit,
     SearchError,
@@ -9,11 +15,18 @@ from searchsvc.search.model import (
     SearchResult,
     SectionCount,
     Sort,
+    ValueCounts,
 )
 from searchsvc.search.service import IndexStatus, SearchService, SearchSettings
 
 __all__ = [
+    "DEFAULT_FACETS",
+    "DEFAULT_FACET_SIZE",
+    "FACET_NAMES",
+    "HIT_FIELDS",
+    "MAX_FACET_SIZE",
     "DateBucket",
+    "DateField",
     "DateInterval",
     "Hit",
     "IndexStatus",
@@ -24,4 +37,5 @@ __all__ = [
     "SearchSettings",
     "SectionCount",
     "Sort",
+    "ValueCounts",
 ]

@@ -80,4 +80,4 @@ def result_bytes(result: SearchResult) -> int:
         len(hit.title_html) + len(hit.snippet_html) + len(hit.article.title) + len(hit.article.url or "") + len(hit.article.summary or "")
         for hit in result.hits
     )
-    return 1_000 + 400 * len(result.hits) + 2 * text + 230 * (len(result.section_facet) + len(result.date_facet))
+    return 1_000 + 400 * len(result.hits) + 2 * text + 230 * sum(len(values) for values in result.facets.values())

@@ -1,6 +1,6 @@
 """Per-document values held as numpy arrays, indexed by document number: the section and
-``published`` columns (facets, filters, date sorting, freshness) and the ranked fields'
-lengths (BM25F).
+``published`` columns (facets, filters, date sorting, freshness), the author and tag lists
+(facets, filters) and the ranked fields' lengths (BM25F).
 
 Whoosh reads a column value or a field length one document at a time in Python. Here each
 segment's are read once into arrays (cached per segment, so a live update only loads its
@@ -61,6 +61,85 @@ class SectionVocabulary:
         return np.array([code for code, name in enumerate(self.names) if name.casefold() in wanted], dtype=np.int32)
 
 
+def keyword_term(value: str) -> str:
+    """The term the index holds for an author or tag as written: what ``KEYWORD(commas=True,
+    lowercase=True)`` makes of it after ``store.article_fields`` turned its commas to spaces."""
+    return value.replace(",", " ").strip().lower()
+
+
+class KeywordVocabulary:
+    """Author (or tag) terms <-> small integer codes, each with its name as first written."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.names: list[str] = []
+        self._codes: dict[str, int] = {}
+        self._ranks: np.ndarray = np.zeros(0, np.int64)
+
+    def known(self, term: str) -> int | None:
+        return self._codes.get(term)
+
+    def code(self, term: str, name: str) -> int:
+        with self._lock:
+            found = self._codes.get(term)
+            if found is None:
+                found = self._codes[term] = len(self.names)
+                self.names.append(name)
+            return found
+
+    def codes_matching(self, requested: tuple[str, ...]) -> np.ndarray:
+        """Codes of the known values equal to the requested ones, ignoring case."""
+        found = (self._codes.get(keyword_term(name)) for name in requested)
+        return np.array([code for code in found if code is not None], dtype=np.int32)
+
+    def ranks(self) -> np.ndarray:
+        """Each code's position in the names' case-insensitive order (ties of equal counts)."""
+        ranks = self._ranks
+        if ranks.size != len(self.names):
+            names = list(self.names)
+            ranks = np.empty(len(names), np.int64)
+            ranks[sorted(range(len(names)), key=lambda code: (names[code].casefold(), names[code]))] = np.arange(len(names))
+            self._ranks = ranks
+        return ranks
+
+
+@dataclass(frozen=True)
+class KeywordColumn:
+    """A many-valued column: one (document, value code) pair per value, in document order,
+    and where each document's pairs start (so a few matches read only their own pairs)."""
+
+    docs: np.ndarray  # int64 global document numbers, ascending
+    codes: np.ndarray  # int32 codes of a KeywordVocabulary
+    starts: np.ndarray  # int64, len = documents + 1: document d's pairs are [starts[d], starts[d + 1])
+
+    @classmethod
+    def of(cls, docs: np.ndarray, codes: np.ndarray, documents: int) -> KeywordColumn:
+        order = np.argsort(docs, kind="stable")
+        docs = docs[order]
+        return cls(docs, codes[order], np.searchsorted(docs, np.arange(documents + 1)))
+
+    def codes_of(self, docnums: np.ndarray) -> np.ndarray:
+        """The value codes of these documents (sorted, unique), all their pairs at once: kept
+        by a mask over all documents when they are many, else gathered by their ranges."""
+        if docnums.size * 8 > self.starts.size:
+            chosen = np.zeros(self.starts.size - 1, dtype=bool)
+            chosen[docnums] = True
+            return self.codes[chosen[self.docs]]
+        first, counts = self.starts[docnums], self.starts[docnums + 1] - self.starts[docnums]
+        shifts = np.repeat(first - (np.cumsum(counts) - counts), counts)
+        return self.codes[shifts + np.arange(shifts.size)]
+
+    def documents_with(self, codes: np.ndarray) -> np.ndarray:
+        """A mask over all documents: those holding any of ``codes``."""
+        mask = np.zeros(self.starts.size - 1, dtype=bool)
+        mask[self.docs[np.isin(self.codes, codes)]] = True
+        return mask
+
+
+# The many-valued fields: the indexed KEYWORD field, and the stored list giving names as written.
+KEYWORD_FIELDS = {"author": "authors", "tag": "tags"}
+
+
 @dataclass(frozen=True)
 class Columns:
     """Per-document values of one searcher, indexed by global document number."""
@@ -68,6 +147,8 @@ class Columns:
     section_codes: np.ndarray  # int32
     ticks: np.ndarray  # int64, MISSING_TICKS where there is no date
     lengths: Mapping[str, np.ndarray]  # float64 length of each ranked field (1 when empty)
+    keywords: Mapping[str, KeywordColumn]  # by field of KEYWORD_FIELDS
+    updated_ticks: np.ndarray  # int64 like ticks, of ``updated`` (``published`` where absent)
 
 
 @dataclass(frozen=True)
@@ -75,24 +156,39 @@ class _SegmentColumns:
     section_codes: np.ndarray
     ticks: np.ndarray
     lengths: dict[str, np.ndarray]
+    keywords: dict[str, KeywordColumn]  # segment-local document numbers
+    updated_ticks: np.ndarray
 
 
 class ColumnCache:
     """Loads and caches each segment's columns; concatenates them per searcher."""
 
-    def __init__(self, vocabulary: SectionVocabulary, length_fields: tuple[str, ...]) -> None:
+    def __init__(self, vocabulary: SectionVocabulary, length_fields: tuple[str, ...], keywords: Mapping[str, KeywordVocabulary] | None = None) -> None:
         self.vocabulary = vocabulary
         self.length_fields = length_fields
+        self.keywords = keywords or {}  # the many-valued columns to load (none: no author/tag facets)
         self._segments: LruCache[_SegmentColumns] = LruCache(_SEGMENT_CACHE_SIZE)
 
     def columns(self, reader: IndexReader, index_path: str) -> Columns:
-        parts = [self._segment(leaf, index_path) for leaf, _offset in reader.leaf_readers()]
+        leaves = reader.leaf_readers()
+        parts = [self._segment(leaf, index_path) for leaf, _offset in leaves]
         if not parts:
-            return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64), {name: np.zeros(0) for name in self.length_fields})
+            empty = KeywordColumn.of(np.zeros(0, np.int64), np.zeros(0, np.int32), 0)
+            return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64), {name: np.zeros(0) for name in self.length_fields}, {name: empty for name in self.keywords}, np.zeros(0, np.int64))
+        documents = sum(p.section_codes.size for p in parts)
         return Columns(
             np.concatenate([p.section_codes for p in parts]),
             np.concatenate([p.ticks for p in parts]),
             {name: np.concatenate([p.lengths[name] for p in parts]) for name in self.length_fields},
+            {
+                name: KeywordColumn.of(
+                    np.concatenate([p.keywords[name].docs + offset for p, (_leaf, offset) in zip(parts, leaves)]),
+                    np.concatenate([p.keywords[name].codes for p in parts]),
+                    documents,
+                )
+                for name in self.keywords
+            },
+            np.concatenate([p.updated_ticks for p in parts]),
         )
 
     def _segment(self, leaf: IndexReader, index_path: str) -> _SegmentColumns:
@@ -105,10 +201,45 @@ class ColumnCache:
             dtype=np.int32,
             count=size,
         )
-        raw = _numeric_values(leaf.column_reader("published", translate=False), size)
-        # A document without a date holds the column's default, the largest unsigned value.
-        ticks = np.where(raw > np.iinfo(np.int64).max, MISSING_TICKS, raw.astype(np.int64, casting="unsafe"))
-        return _SegmentColumns(codes, ticks, {name: _field_lengths(leaf, name, size) for name in self.length_fields})
+        ticks = _date_ticks(leaf, "published", size)
+        # An index written before ``updated`` existed: each article's updated is its published.
+        updated = _date_ticks(leaf, "updated", size) if "updated" in leaf.schema else ticks
+        return _SegmentColumns(
+            codes, ticks,
+            {name: _field_lengths(leaf, name, size) for name in self.length_fields},
+            {name: _keyword_pairs(leaf, name, vocabulary, size) for name, vocabulary in self.keywords.items()},
+            np.where(updated == MISSING_TICKS, ticks, updated),
+        )
+
+
+def _date_ticks(leaf: IndexReader, fieldname: str, size: int) -> np.ndarray:
+    raw = _numeric_values(leaf.column_reader(fieldname, translate=False), size)
+    # A document without a date holds the column's default, the largest unsigned value.
+    return np.where(raw > np.iinfo(np.int64).max, MISSING_TICKS, raw.astype(np.int64, casting="unsafe"))
+
+
+def _keyword_pairs(leaf: IndexReader, fieldname: str, vocabulary: KeywordVocabulary, size: int) -> KeywordColumn:
+    """A segment's (document, value) pairs, read from the inverted index term by term: one
+    posting list per distinct author or tag, never a stored document per article."""
+    docs: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    for raw in leaf.lexicon(fieldname) if fieldname in leaf.schema else ():
+        term = raw.decode("utf-8")
+        ids = np.fromiter(leaf.postings(fieldname, raw).all_ids(), dtype=np.int64)
+        code = vocabulary.known(term)
+        if code is None:
+            code = vocabulary.code(term, _name_as_written(leaf, int(ids[0]), KEYWORD_FIELDS[fieldname], term))
+        docs.append(ids)
+        codes.append(np.full(ids.size, code, dtype=np.int32))
+    if not docs:
+        return KeywordColumn.of(np.zeros(0, np.int64), np.zeros(0, np.int32), size)
+    return KeywordColumn.of(np.concatenate(docs), np.concatenate(codes), size)
+
+
+def _name_as_written(leaf: IndexReader, docnum: int, stored_name: str, term: str) -> str:
+    """The value of ``term`` as the first article holding it wrote it."""
+    written = leaf.stored_fields(docnum).get(stored_name) or ()
+    return next((value for value in written if keyword_term(value) == term), term)
 
 
 def _field_lengths(leaf: IndexReader, fieldname: str, size: int) -> np.ndarray:

@@ -21,6 +21,7 @@ from whoosh import highlight
 from searchsvc.store import TOKEN, analyze_forms
 
 SNIPPET_CHARS = 200
+MIN_SNIPPET_CHARS, MAX_SNIPPET_CHARS = 50, 1_000  # the bounds of a request's snippet_length
 MAX_FRAGMENTS = 3
 # Highlighting re-analyzes the text: bound the work per hit on very long bodies.
 MAX_ANALYZED_CHARS = 20_000
@@ -41,9 +42,8 @@ class MarkFormatter(highlight.Formatter):
 class Highlighter:
     def __init__(self) -> None:
         self.formatter = MarkFormatter()
-        self.snippet_fragmenter = SkippingContextFragmenter(
-            maxchars=SNIPPET_CHARS // MAX_FRAGMENTS + 20, surround=30, charlimit=MAX_ANALYZED_CHARS
-        )
+        self.snippet_fragmenter = _fragmenter(SNIPPET_CHARS)
+        self._fragmenters = {SNIPPET_CHARS: self.snippet_fragmenter}  # by snippet length
 
     def title(self, title: str, words: set[str]) -> str:
         """The whole title, its query words marked: Whoosh's whole-text fragment, formatted
@@ -52,13 +52,21 @@ class Highlighter:
         marked = [_Token(word, start, end, True) for start, end, word in _matched_tokens(title, words) if end <= MAX_ANALYZED_CHARS]
         return self.formatter.format_fragment(highlight.Fragment(title, marked)) if marked else escape(title, quote=False)
 
-    def snippet(self, body: str, words: set[str]) -> str:
-        """The best fragments holding the query's words, else the start of the body."""
+    def snippet(self, body: str, words: set[str], length: int = SNIPPET_CHARS) -> str:
+        """The best fragments holding the query's words, else the start of the body; about
+        ``length`` characters of text either way."""
         if words:
-            marked = _highlight(body[:MAX_ANALYZED_CHARS], words, self.snippet_fragmenter, self.formatter, top=MAX_FRAGMENTS)
+            fragmenter = self._fragmenters.get(length) or self._fragmenters.setdefault(length, _fragmenter(length))
+            marked = _highlight(body[:MAX_ANALYZED_CHARS], words, fragmenter, self.formatter, top=MAX_FRAGMENTS)
             if marked:
                 return " ".join(marked.split())
-        return escape(opening(body, SNIPPET_CHARS), quote=False)
+        return escape(opening(body, length), quote=False)
+
+
+def _fragmenter(length: int) -> SkippingContextFragmenter:
+    """Fragments for snippets of about ``length`` characters: the context around each match
+    scales with it (30 characters either side at the default 200)."""
+    return SkippingContextFragmenter(maxchars=length // MAX_FRAGMENTS + 20, surround=max(5, 30 * length // SNIPPET_CHARS), charlimit=MAX_ANALYZED_CHARS)
 
 
 class _Token:

@@ -15,10 +15,24 @@ class Sort(str, Enum):
     OLDEST = "oldest"
 
 
+class DateField(str, Enum):
+    """Which date date_from/date_to, the date sorts and the date facet read."""
+
+    PUBLISHED = "published"
+    UPDATED = "updated"
+
+
 class DateInterval(str, Enum):
     YEAR = "year"
     MONTH = "month"
     DAY = "day"
+
+
+HIT_FIELDS = ("id", "url", "title", "summary", "section", "published", "updated", "authors", "tags", "score", "title_html", "snippet_html")
+FACET_NAMES = ("section", "date", "author", "tag")
+DEFAULT_FACETS = ("section", "date")
+DEFAULT_FACET_SIZE = 10
+MAX_FACET_SIZE = 100
 
 
 @dataclass(frozen=True)
@@ -34,6 +48,15 @@ class SearchRequest:
     # Recency boost of a relevance sort: None the configured default, True/False on/off,
     # a number on with that half-life in days.
     freshness: bool | float | None = None
+    authors: tuple[str, ...] = ()  # OR-ed, case-insensitive, like sections
+    tags: tuple[str, ...] = ()
+    facets: tuple[str, ...] = DEFAULT_FACETS  # which of FACET_NAMES to compute
+    facet_size: int = DEFAULT_FACET_SIZE  # values shown per author/tag facet
+    prefix_last: bool = False  # search as you type: the last word of q is a prefix
+    date_field: DateField = DateField.PUBLISHED
+    fields: tuple[str, ...] = HIT_FIELDS  # the hit fields to return: work for the others is skipped
+    snippet_length: int | None = None  # characters of snippet text; None: the default (200)
+    highlight: bool = True  # False: title_html and snippet_html without <mark>
 
 
 @dataclass(frozen=True)
@@ -52,17 +75,19 @@ class SectionCount:
 
 
 @dataclass(frozen=True)
+class ValueCounts:
+    """A bounded facet: the values shown, and how many other values had matches."""
+
+    values: list[SectionCount]
+    omitted: int
+
+
+@dataclass(frozen=True)
 class DateBucket:
     key: str
     start: date
     end: date  # inclusive
     count: int
-
-
-@dataclass(frozen=True)
-class Facets:
-    section: list[SectionCount]
-    date: list[DateBucket]
 
 
 @dataclass(frozen=True)
@@ -87,10 +112,27 @@ class SearchResult:
     date_facet: list[DateBucket] = field(default_factory=list)
     partial: bool = False
     suggestion: Suggestion | None = None  # "did you mean", when few matched
+    facet_names: tuple[str, ...] = DEFAULT_FACETS  # the facets asked for
+    hit_fields: tuple[str, ...] = HIT_FIELDS  # the hit fields asked for
+    author_facet: ValueCounts | None = None
+    tag_facet: ValueCounts | None = None
 
     @property
-    def facets(self) -> Facets:
-        return Facets(self.section_facet, self.date_facet)
+    def facets(self) -> dict[str, list[SectionCount] | list[DateBucket]]:
+        """The facets asked for, by name."""
+        every = {
+            "section": self.section_facet,
+            "date": self.date_facet,
+            "author": self.author_facet.values if self.author_facet else [],
+            "tag": self.tag_facet.values if self.tag_facet else [],
+        }
+        return {name: every[name] for name in self.facet_names}
+
+    @property
+    def facets_omitted(self) -> dict[str, int]:
+        """Per bounded facet asked for, the number of values with matches left out by facet_size."""
+        bounded = {"author": self.author_facet, "tag": self.tag_facet}
+        return {name: counts.omitted for name, counts in bounded.items() if counts is not None}
 
     @property
     def pages(self) -> int:

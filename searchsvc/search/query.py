@@ -42,6 +42,10 @@ EXPANSIONS_PER_QUERY = 2
 _PLAIN_WORDS = re.compile(r"[A-Za-z0-9]+(?:\s+[A-Za-z0-9]+)*", re.ASCII)
 _WORD = re.compile(r"[A-Za-z0-9]+")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE"})
+# Search as you type: the last word, when the text ends in one, is completed as a prefix; a
+# one-letter word would expand to hundreds of words (over max_expansions) and narrow little.
+MIN_PREFIX_CHARS = 2
+_LAST_WORD = re.compile(r"(?<![\w*?])(\w+)$")
 
 
 class QueryParser:
@@ -53,9 +57,13 @@ class QueryParser:
         self._parser.add_plugin(PlusMinusPlugin())
         self.max_expansions = max_expansions
 
-    def parse(self, text: str, reader: IndexReader) -> wq.Query:
-        """Return the query; raise SearchError (parameter ``q``) for one we will not run."""
-        text = text.strip()
+    def parse(self, text: str, reader: IndexReader, prefix_last: bool = False) -> wq.Query:
+        """Return the query; raise SearchError (parameter ``q``) for one we will not run.
+
+        ``prefix_last``: the last word is a prefix (``brid`` -> ``brid*``), expanded within
+        the same bounds as any wildcard, when it has MIN_PREFIX_CHARS letters or more.
+        """
+        text = last_word_as_prefix(text.strip()) if prefix_last else text.strip()
         if len(text) > MAX_QUERY_CHARS:
             raise SearchError(f"q is {len(text)} characters long; the limit is {MAX_QUERY_CHARS}.", "q")
         if text in ("", "*"):
@@ -217,6 +225,15 @@ class _WithoutQualitySkipping(WrappingMatcher):
 
     def replace(self, minquality: float = 0) -> Matcher:
         return self if self.child.is_active() else NullMatcher()
+
+
+def last_word_as_prefix(text: str) -> str:
+    """``text`` with a ``*`` after its last word: when it ends in a plain word (not in a
+    phrase, not an operator, not a field name) of MIN_PREFIX_CHARS characters or more."""
+    found = _LAST_WORD.search(text)
+    if found is None or len(found.group(1)) < MIN_PREFIX_CHARS or found.group(1) in _OPERATORS or text.count('"') % 2:
+        return text
+    return text + "*"
 
 
 def _check_size(parsed: wq.Query) -> None:

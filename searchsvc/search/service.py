@@ -35,16 +35,21 @@ from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
-from searchsvc.search.columns import MISSING_TICKS, ColumnCache, Columns, SectionVocabulary, ticks_of
-from searchsvc.search.facets import DateFacet, SectionFacet
-from searchsvc.search.highlight import Highlighter
+from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
+from searchsvc.search.facets import DateFacet, KeywordFacet, SectionFacet
+from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS, Highlighter
 from searchsvc.search.model import (
+    FACET_NAMES,
+    HIT_FIELDS,
+    MAX_FACET_SIZE,
+    DateField,
     Hit,
     SearchError,
     SearchRequest,
     SearchResult,
     Sort,
     Suggestion,
+    ValueCounts,
 )
 from searchsvc.search.cache import ResultCache
 from searchsvc.search.postings import PlainQueryMatcher, PostingsCache
@@ -121,12 +126,14 @@ class SearchService:
         self._vocabulary = SectionVocabulary()
         self._section_facet = SectionFacet(self._vocabulary)
         self._date_facet = DateFacet()
+        self._keywords = {name: KeywordVocabulary() for name in KEYWORD_FIELDS}
+        self._keyword_facets = {name: KeywordFacet(vocabulary) for name, vocabulary in self._keywords.items()}
         self._highlighter = Highlighter()
         self._parsers: dict[str, QueryParser] = {}
         self._postings = PostingsCache()
         self._results = ResultCache()
         self._ranker = Ranker(self.settings.ranking, {"title": self.settings.title_boost, "body": 1.0}, self._postings)
-        self._columns = ColumnCache(self._vocabulary, tuple(self._ranker.field_weights))
+        self._columns = ColumnCache(self._vocabulary, tuple(self._ranker.field_weights), self._keywords)
         self._words = VocabularyCache()  # the index's unstemmed words, for suggestions and corrections
         self._synonyms = Synonyms.load(self.settings.synonyms_file, text_analyzer()) if self.settings.synonyms_file else Synonyms([])
 
@@ -234,24 +241,34 @@ class SearchService:
     def _search(self, view: _View, request: SearchRequest, started: float, deadline: float) -> SearchResult:
         if request.page * request.per_page > MAX_RESULT_WINDOW:
             raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
+        _check_facets(request)
+        _check_fields(request)
         date_from, date_to = _time_range(request.date_from, request.date_to)
-        parsed = self._parser(view).parse(request.q, view.searcher.reader())
+        parsed = self._parser(view).parse(request.q, view.searcher.reader(), request.prefix_last)
         query = self._synonyms.expand(parsed)  # what matches: the reader's words and their synonyms
         browsing = isinstance(parsed, wq.Every)
         sort = request.sort or (Sort.NEWEST if browsing else Sort.RELEVANCE)
 
         matched, partial = self._matching_docs(view, query, deadline)
         codes = view.columns.section_codes[matched]
-        ticks = view.columns.ticks[matched]
+        ticks = (view.columns.updated_ticks if request.date_field is DateField.UPDATED else view.columns.ticks)[matched]
         in_sections = np.isin(codes, self._vocabulary.codes_matching(request.sections)) if request.sections else None
-        in_dates = _within(ticks, date_from, date_to)
+        # Each filter as a mask over the matches; a facet's counts honour every filter but its own.
+        filters = {"section": in_sections, "date": _within(ticks, date_from, date_to), **self._keyword_filters(view, request, matched)}
+        asked = set(request.facets)
 
-        section_facet = self._section_facet.counts(codes if in_dates is None else codes[in_dates], request.sections)
-        facet_ticks = ticks if in_sections is None else ticks[in_sections]
+        but_sections = _all_but(filters, "section")
+        section_facet = self._section_facet.counts(codes if but_sections is None else codes[but_sections], request.sections) if "section" in asked else []
+        but_dates = _all_but(filters, "date")
+        facet_ticks = ticks if but_dates is None else ticks[but_dates]
         interval = request.date_interval or self._date_facet.choose_interval(facet_ticks)
-        date_facet = self._date_facet.buckets(facet_ticks, interval)
+        date_facet = self._date_facet.buckets(facet_ticks, interval) if "date" in asked else []
+        keyword_facets = {
+            name: self._keyword_facet(view, name, matched, _all_but(filters, name), selected, request.facet_size)
+            for name, selected in (("author", request.authors), ("tag", request.tags)) if name in asked
+        }
 
-        keep = _both(in_sections, in_dates)
+        keep = _all_but(filters, None)
         selected = matched if keep is None else matched[keep]
         start = (request.page - 1) * request.per_page
         ranked = self._ranker.query(query)
@@ -262,11 +279,12 @@ class SearchService:
         else:
             selected_ticks = ticks if keep is None else ticks[keep]
             page_docs = _page_by_date(selected, selected_ticks, sort, start, request.per_page)
-            scores = self._scores(view, ranked, page_docs) if not browsing else {}
+            scores = self._scores(view, ranked, page_docs) if not browsing and "score" in request.fields else {}
 
-        words = query_words(query, view.searcher.reader()) if not browsing else {}
+        marking = request.highlight and not browsing and {"title_html", "snippet_html"} & set(request.fields)
+        words = query_words(query, view.searcher.reader()) if marking else {}
         # Highlighting re-analyzes text: past the deadline, hits show their plain opening.
-        hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}) for docnum in page_docs]
+        hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}, request) for docnum in page_docs]
         return SearchResult(
             query=request.q,
             total=int(selected.size),
@@ -279,10 +297,26 @@ class SearchService:
             section_facet=section_facet,
             date_facet=date_facet,
             partial=partial,
-            suggestion=self._did_you_mean(view, request.q, parsed, matched.size, deadline) if not browsing and selected.size < FEW_RESULTS else None,
+            suggestion=self._did_you_mean(view, request.q, self._parser(view).parse(request.q, view.searcher.reader()) if request.prefix_last else parsed, matched.size, deadline)
+            if not browsing and selected.size < FEW_RESULTS else None,  # corrections are of whole words, a typed prefix included
+            facet_names=request.facets,
+            hit_fields=request.fields,
+            author_facet=keyword_facets.get("author"),
+            tag_facet=keyword_facets.get("tag"),
         )
 
     # -- steps ----------------------------------------------------------------------------
+
+    def _keyword_filters(self, view: _View, request: SearchRequest, matched: np.ndarray) -> dict[str, np.ndarray | None]:
+        """The author and tag filters as masks over the matches (None: not filtered)."""
+        return {
+            name: view.columns.keywords[name].documents_with(self._keywords[name].codes_matching(values))[matched] if values else None
+            for name, values in (("author", request.authors), ("tag", request.tags))
+        }
+
+    def _keyword_facet(self, view: _View, name: str, matched: np.ndarray, keep: np.ndarray | None, selected: tuple[str, ...], size: int) -> ValueCounts:
+        counted = matched if keep is None else matched[keep]
+        return self._keyword_facets[name].counts(view.columns.keywords[name], counted, selected, size)
 
     def _did_you_mean(self, view: _View, text: str, parsed: wq.Query, found: int, deadline: float) -> Suggestion | None:
         """The query with its misspellings corrected, if that finds more (filters aside)."""
@@ -347,14 +381,16 @@ class SearchService:
         results = view.searcher.search(parsed, limit=len(docnums), filter=set(docnums))
         return {hit.docnum: float(hit.score or 0.0) for hit in results}
 
-    def _hit(self, view: _View, docnum: int, score: float, words: dict[str, set[str]]) -> Hit:
+    def _hit(self, view: _View, docnum: int, score: float, words: dict[str, set[str]], request: SearchRequest) -> Hit:
+        """A hit; its HTML only when asked for (``fields``): a snippet is the costliest part."""
         stored = view.searcher.stored_fields(docnum)
         article = article_from_stored(stored, with_body=False)
         return Hit(
             article=article,
             score=score,
-            title_html=self._highlighter.title(article.title, words.get("title", set())),
-            snippet_html=self._highlighter.snippet(stored["body"], words.get("body", set())),
+            title_html=self._highlighter.title(article.title, words.get("title", set())) if "title_html" in request.fields else "",
+            snippet_html=self._highlighter.snippet(stored["body"], words.get("body", set()), request.snippet_length or SNIPPET_CHARS)
+            if "snippet_html" in request.fields else "",
         )
 
 
@@ -461,12 +497,28 @@ def _within(ticks: np.ndarray, low: int | None, high: int | None) -> np.ndarray 
     return mask
 
 
-def _both(first: np.ndarray | None, second: np.ndarray | None) -> np.ndarray | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return first & second
+def _all_but(filters: dict[str, np.ndarray | None], left_out: str | None) -> np.ndarray | None:
+    """The AND of every filter's mask but ``left_out``'s (None: nothing filters)."""
+    masks = [mask for name, mask in filters.items() if name != left_out and mask is not None]
+    if not masks:
+        return None
+    return masks[0] if len(masks) == 1 else np.logical_and.reduce(masks)
+
+
+def _check_fields(request: SearchRequest) -> None:
+    unknown = [name for name in request.fields if name not in HIT_FIELDS]
+    if unknown or not request.fields:
+        raise SearchError(f"unknown hit field {unknown[0]!r}; fields are {', '.join(HIT_FIELDS)}." if unknown else "fields names no field.", "fields")
+    if request.snippet_length is not None and not MIN_SNIPPET_CHARS <= request.snippet_length <= MAX_SNIPPET_CHARS:
+        raise SearchError(f"snippet_length must be from {MIN_SNIPPET_CHARS} to {MAX_SNIPPET_CHARS}.", "snippet_length")
+
+
+def _check_facets(request: SearchRequest) -> None:
+    unknown = [name for name in request.facets if name not in FACET_NAMES]
+    if unknown:
+        raise SearchError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACET_NAMES)}.", "facets")
+    if not 1 <= request.facet_size <= MAX_FACET_SIZE:
+        raise SearchError(f"facet_size must be from 1 to {MAX_FACET_SIZE}.", "facet_size")
 
 
 def _page_by_date(docs: np.ndarray, ticks: np.ndarray, sort: Sort, start: int, count: int) -> list[int]:

@@ -8,8 +8,9 @@ Each entry ("entry N", 1-based) becomes one raw article:
   link get the same id (or, without a link, hashes title + published).
 * url: the link, when it is an http(s) URL (feedparser copies a ``urn:`` guid into link).
 * section: the first category; the other categories are tags.
-* published: published, else updated; feedparser's parsed time (UTC) when it could parse
-  one, else the raw string, so an unparseable date is a Problem as in every other source.
+* published: published, else updated; updated: updated (Atom's <updated>), else left to the
+  model (which makes it published); feedparser's parsed time (UTC) when it could parse one,
+  else the raw string, so an unparseable date is a Problem as in every other source.
 * body: the first content, else the summary; summary: the summary unless it is the body.
   HTML in any of these (and in an HTML title) is reduced to text with paragraphs on lines.
 
@@ -115,10 +116,10 @@ def _entry_id(entry: dict[str, Any]) -> str | None:
     return guid
 
 
-def _published(entry: dict[str, Any]) -> datetime | str | None:
+def _entry_time(entry: dict[str, Any], keys: tuple[str, ...] = ("published", "updated")) -> datetime | str | None:
     # Plain dict lookups: FeedParserDict answers a missing "updated" with "published" (and
     # a DeprecationWarning); the order here already says which one wins.
-    for key in ("published", "updated"):
+    for key in keys:
         parsed = dict.get(entry, f"{key}_parsed")
         if parsed:
             try:
@@ -155,7 +156,8 @@ def _raw_article(entry: dict[str, Any]) -> dict[str, Any]:
         "summary": summary if summary != body else None,
         "section": categories[0] if categories else None,
         "tags": categories[1:],
-        "published": _published(entry),
+        "published": _entry_time(entry),
+        "updated": _entry_time(entry, ("updated",)),
         "authors": _authors(entry),
     }
 

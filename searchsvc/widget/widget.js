@@ -8,10 +8,14 @@
  *   placeholder  empty-box text, also the box's accessible name
  *   sections     comma-separated sections every search is limited to
  *   per-page     results per request, 1-100 (default 10)
+ *   facets       comma-separated extra facets to offer beside section and date: author, tag
  *   lang         en (default), fr, de; also formats dates and numbers
  *   theme        light (default) | dark
  *   url-state    boolean: the search lives in the page URL (?q=…&section=…&date_from=…
- *                &date_to=…&sort=…&page=…) so it can be shared and Back works
+ *                &date_to=…&sort=…&page=…&author=…&tag=…&prefix=last) so it can be shared and Back works
+ *
+ * While the reader types, searches treat the last word as a prefix (prefix=last: "harbor
+ * brid" finds "harbor bridge"); Enter searches for exactly the words typed.
  *
  * Open shadow root: host CSS cannot break it, and it cannot break the host.
  * Theme with custom properties on news-search or any ancestor:
@@ -28,14 +32,15 @@
 const SCRIPT_BASE = new URL(".", document.currentScript?.src || location.href).href;
 const DEBOUNCE_MS = 200;
 const MAX_RESTORED_PAGES = 10;
-const URL_KEYS = ["q", "section", "date_from", "date_to", "sort", "page"];
+const URL_KEYS = ["q", "section", "date_from", "date_to", "sort", "page", "author", "tag", "prefix"];
+const VALUE_FACETS = { author: "authors", tag: "tags" }; // facet (and API parameter) name: state key
 
 const LABELS = {
   en: {
     placeholder: "Search articles", results: ["{n} result", "{n} results"],
     articles: ["{n} article", "{n} articles"], none: "No results for “{q}”.",
     error: "Search is unavailable right now. Please try again shortly.", syntax: "Check the search syntax: {m}",
-    didYouMean: "Did you mean {s}?", more: "More results", section: "Section", date: "Date", sort: "Sort by",
+    didYouMean: "Did you mean {s}?", more: "More results", section: "Section", date: "Date", author: "Author", tag: "Tag", sort: "Sort by",
     relevance: "Relevance", newest: "Newest first", remove: "Remove filter: {f}",
     filters: "Filters", listbox: "Search results", complete: "Search for {s}",
   },
@@ -43,7 +48,7 @@ const LABELS = {
     placeholder: "Rechercher des articles", results: ["{n} résultat", "{n} résultats"],
     articles: ["{n} article", "{n} articles"], none: "Aucun résultat pour « {q} ».",
     error: "La recherche est indisponible pour le moment. Réessayez dans un instant.", syntax: "Vérifiez la syntaxe de la recherche : {m}",
-    didYouMean: "Vouliez-vous dire {s} ?", more: "Plus de résultats", section: "Rubrique", date: "Date", sort: "Trier par",
+    didYouMean: "Vouliez-vous dire {s} ?", more: "Plus de résultats", section: "Rubrique", date: "Date", author: "Auteur", tag: "Mot-clé", sort: "Trier par",
     relevance: "Pertinence", newest: "Plus récents", remove: "Retirer le filtre : {f}",
     filters: "Filtres", listbox: "Résultats de recherche", complete: "Rechercher {s}",
   },
@@ -51,7 +56,7 @@ const LABELS = {
     placeholder: "Artikel suchen", results: ["{n} Ergebnis", "{n} Ergebnisse"],
     articles: ["{n} Artikel", "{n} Artikel"], none: "Keine Ergebnisse für „{q}“.",
     error: "Die Suche ist gerade nicht erreichbar. Bitte gleich noch einmal versuchen.", syntax: "Bitte prüfen Sie die Suchsyntax: {m}",
-    didYouMean: "Meinten Sie {s}?", more: "Weitere Ergebnisse", section: "Rubrik", date: "Datum", sort: "Sortieren nach",
+    didYouMean: "Meinten Sie {s}?", more: "Weitere Ergebnisse", section: "Rubrik", date: "Datum", author: "Autor", tag: "Schlagwort", sort: "Sortieren nach",
     relevance: "Relevanz", newest: "Neueste zuerst", remove: "Filter entfernen: {f}",
     filters: "Filter", listbox: "Suchergebnisse", complete: "Nach {s} suchen",
   },
@@ -176,15 +181,16 @@ function safeHref(url, base) {
 }
 
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (_, key) => values[key]);
-const emptyState = () => ({ q: "", sections: [], from: "", to: "", sort: "relevance", page: 1 });
-const isActive = (s) => Boolean(s.q.trim() || s.sections.length || s.from || s.to);
+const emptyState = () => ({ q: "", sections: [], from: "", to: "", sort: "relevance", page: 1, authors: [], tags: [], typed: false });
+const isActive = (s) => Boolean(s.q.trim() || s.sections.length || s.from || s.to || s.authors.length || s.tags.length);
 
 function stateFromUrl(allowedSections) {
   const params = new URLSearchParams(location.search);
   const sections = params.getAll("section").filter((v) => !allowedSections.length || allowedSections.includes(v));
   const page = Math.min(Math.max(Number.parseInt(params.get("page"), 10) || 1, 1), MAX_RESTORED_PAGES);
   const sort = params.get("sort") === "newest" ? "newest" : "relevance";
-  return { q: params.get("q") || "", sections: [...new Set(sections)], from: params.get("date_from") || "", to: params.get("date_to") || "", sort, page };
+  return { q: params.get("q") || "", sections: [...new Set(sections)], from: params.get("date_from") || "", to: params.get("date_to") || "", sort, page,
+    authors: [...new Set(params.getAll("author"))], tags: [...new Set(params.getAll("tag"))], typed: params.get("prefix") === "last" };
 }
 
 class NewsSearch extends HTMLElement {
@@ -243,6 +249,11 @@ class NewsSearch extends HTMLElement {
     return endpoint ? new URL(endpoint.replace(/\/?$/, "/"), location.href).href : SCRIPT_BASE;
   }
 
+  /** The author/tag facets the page asked for with the facets attribute. */
+  get #valueFacets() {
+    return (this.getAttribute("facets") || "").split(",").map((s) => s.trim()).filter((name) => name in VALUE_FACETS);
+  }
+
   get #allowedSections() {
     return (this.getAttribute("sections") || "").split(",").map((s) => s.trim()).filter(Boolean);
   }
@@ -287,6 +298,7 @@ class NewsSearch extends HTMLElement {
       this.#state.q = q.value;
       this.#abort();
       this.#timer = setTimeout(() => {
+        this.#state.typed = true;
         this.#search("typing");
         this.#complete(q.value);
       }, DEBOUNCE_MS);
@@ -308,6 +320,12 @@ class NewsSearch extends HTMLElement {
       this.#refine(same ? { from: "", to: "" } : { from, to });
     });
     sort.addEventListener("change", () => this.#refine({ sort: sort.value }));
+    this.#el.facets.addEventListener("change", ({ target }) => {
+      const key = VALUE_FACETS[target.dataset.facet];
+      if (!key) return;
+      const others = this.#state[key].filter((v) => v !== target.value);
+      this.#refine({ [key]: target.checked ? [...others, target.value] : others });
+    });
     more.addEventListener("click", () => this.#loadMore("replace"));
     dym.addEventListener("click", (event) => {
       event.preventDefault();
@@ -349,6 +367,7 @@ class NewsSearch extends HTMLElement {
 
   #runQuery(text) {
     this.#state.q = text;
+    this.#state.typed = false; // Enter, a completion or "did you mean": exactly these words
     this.#showQuery();
     this.#el.q.focus();
     this.#search("push");
@@ -406,6 +425,8 @@ class NewsSearch extends HTMLElement {
     if (s.from) params.set("date_from", s.from);
     if (s.to) params.set("date_to", s.to);
     if (s.sort === "newest") params.set("sort", "newest");
+    if (s.typed && s.q.trim()) params.set("prefix", "last"); // typed, not entered: the last word is a prefix
+    for (const [name, key] of Object.entries(VALUE_FACETS)) for (const value of s[key]) params.append(name, value);
     return params;
   }
 
@@ -415,6 +436,8 @@ class NewsSearch extends HTMLElement {
     if (!this.#state.sections.length) for (const section of this.#allowedSections) params.append("section", section);
     params.set("page", page);
     params.set("per_page", Math.min(Math.max(perPage, 1), 100));
+    const extra = this.#valueFacets;
+    if (extra.length) params.set("facets", ["section", "date", ...extra].join(","));
     return params;
   }
 
@@ -440,7 +463,7 @@ class NewsSearch extends HTMLElement {
       return body;
     }
     const message = typeof body?.message === "string" ? body.message : "";
-    if (status === 400 && body?.code === "invalid_query") {
+    if (status === 400 && (body?.code === "invalid_query" || body?.code === "query_too_broad")) {
       // Mid-typing syntax slips are normal: keep the last good results, explain under the box.
       this.#el.hint.textContent = fill(this.#t.syntax, { m: message });
     } else {
@@ -554,6 +577,7 @@ class NewsSearch extends HTMLElement {
     this.#renderSuggestion(data.suggestion);
     this.#renderSectionFacet(data.facets?.section);
     this.#renderDateFacet(data.facets?.date);
+    for (const name of Object.keys(VALUE_FACETS)) this.#renderValueFacet(name, data.facets?.[name]);
     this.#renderChips();
     this.#setActive(-1);
     this.#setOpen(true);
@@ -612,6 +636,26 @@ class NewsSearch extends HTMLElement {
     );
   }
 
+  /** An author or tag facet, when the facets attribute asks for it: checkboxes like sections. */
+  #renderValueFacet(name, buckets) {
+    const chosen = this.#state[VALUE_FACETS[name]];
+    const shown = this.#valueFacets.includes(name) && Array.isArray(buckets) ? buckets : [];
+    let fieldset = this.#el.facets.querySelector(`fieldset[data-facet="${name}"]`);
+    if (!fieldset && shown.length) {
+      fieldset = h("fieldset", { class: "facet", "data-facet": name }, h("legend", { class: "facet-title" }, this.#t[name]), h("ul"));
+      this.#el.facets.append(fieldset);
+    }
+    if (!fieldset) return;
+    fieldset.hidden = !shown.length;
+    fieldset.querySelector("legend").textContent = this.#t[name];
+    fieldset.querySelector("ul").replaceChildren(
+      ...shown.map(({ value, count }) => {
+        const box = h("input", { type: "checkbox", value, checked: chosen.includes(value), "data-facet": name, "data-key": `${name}:${value}` });
+        return h("li", {}, h("label", {}, box, h("span", { class: "name" }, value), h("span", { class: "count" }, this.#format.number(count))));
+      }),
+    );
+  }
+
   #renderDateFacet(buckets) {
     const shown = Array.isArray(buckets) ? buckets.filter((b) => b.count > 0) : [];
     const max = Math.max(1, ...shown.map((b) => b.count));
@@ -642,6 +686,7 @@ class NewsSearch extends HTMLElement {
       return button;
     };
     const chips = s.sections.map((v) => chip(v, { sections: s.sections.filter((x) => x !== v) }));
+    for (const key of Object.values(VALUE_FACETS)) chips.push(...s[key].map((v) => chip(v, { [key]: s[key].filter((x) => x !== v) })));
     const bucket = this.#data?.facets?.date?.find((b) => b.from === s.from && b.to === s.to);
     const range = bucket ? this.#bucketLabel(bucket.key) : `${s.from || "…"} – ${s.to || "…"}`;
     if (s.from || s.to) chips.push(chip(range, { from: "", to: "" }));
