@@ -38,6 +38,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_REPLICATION_KEYS  on a primary: comma-separated keys replicas use (none: replication off)
     SEARCHSVC_PRIMARY_URL     on a replica: the primary's URL (writes are refused, naming it)
     SEARCHSVC_MAX_LAG         seconds a replica may lag before /healthz answers 503 (default: 60)
+    SEARCHSVC_PUBLIC_URL      the site's public base URL, for links in feeds and OpenSearch (default: the request's)
+    SEARCHSVC_SITE_NAME       the name the browser's search box and feeds show (default: searchsvc)
     """
     env = os.environ if env is None else env
     origins = [o.strip() for o in env.get("SEARCHSVC_CORS_ORIGINS", "*").split(",") if o.strip()]
@@ -66,6 +68,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "REPLICATION_KEYS": _keys(env.get("SEARCHSVC_REPLICATION_KEYS", "").split(",")),
         "PRIMARY_URL": env.get("SEARCHSVC_PRIMARY_URL", "").strip().rstrip("/") or None,
         "MAX_LAG": float(env.get("SEARCHSVC_MAX_LAG", "60")),
+        "PUBLIC_URL": env.get("SEARCHSVC_PUBLIC_URL", "").strip().rstrip("/") or None,
+        "SITE_NAME": env.get("SEARCHSVC_SITE_NAME", "").strip() or "searchsvc",
     }
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import shutil
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import feedparser
 import pytest
 from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_playwright
 
@@ -525,3 +527,16 @@ def test_author_and_tag_facets_when_the_facets_attribute_asks(page: Page, host: 
     assert value_facet(page, "author") == {v["value"]: v["count"] for v in narrowed["facets"]["author"]}  # multi-select
     page.locator("news-search .chip", has_text=author).click()
     expect_results(page, every)
+
+
+def test_demo_page_advertises_the_feed_of_the_search_and_the_search_box(page: Page, api: Server) -> None:
+    open_widget(page, f"{api.url}/")
+    expect(page.locator('link[rel="search"][type="application/opensearchdescription+xml"]')).to_have_attribute("href", "/opensearch.xml")
+    search_box(page).fill("bridge")
+    search_box(page).press("Enter")
+    expect_results(page, api_search(api, q="bridge", per_page=10, typed=False))
+    feed_link = page.locator('link[rel="alternate"][type="application/atom+xml"]')
+    expect(feed_link).to_have_attribute("href", f"{api.url}/api/search.atom?q=bridge")
+    with urllib.request.urlopen(feed_link.get_attribute("href"), timeout=30) as response:
+        feed = feedparser.parse(response.read())
+    assert not feed.bozo and feed.feed.title == "Search: bridge" and feed.entries

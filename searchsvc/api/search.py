@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import g
@@ -22,30 +23,34 @@ blp = Blueprint("search", __name__, url_prefix="/api", description="Search news 
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def search(**args: Any) -> SearchResult:
     """Full-text search with section, date, author and tag filters and facets, and highlighted snippets."""
-    result = api.search_service().search(
-        SearchRequest(
-            q=args["q"],
-            sections=tuple(args["section"]),
-            date_from=args["date_from"],
-            date_to=args["date_to"],
-            sort=args["sort"],
-            page=args["page"],
-            per_page=args["per_page"],
-            date_interval=args["date_interval"],
-            freshness=args["freshness"],
-            authors=tuple(args["author"]),
-            tags=tuple(args["tag"]),
-            facets=tuple(args["facets"]),
-            facet_size=args["facet_size"],
-            prefix_last=args["prefix"] == "last",
-            date_field=args["date_field"],
-            fields=tuple(dict.fromkeys(args["fields_"])),
-            snippet_length=args["snippet_length"],
-            highlight=args["highlight"],
-        )
-    )
+    result = api.search_service().search(search_request(args))
     g.result_count = result.total  # for the access log and the zero-result metric
     return result
+
+
+def search_request(args: dict[str, Any], **overrides: Any) -> SearchRequest:
+    """The SearchRequest of parsed search parameters (also the Atom feed's, in feeds.py)."""
+    request = SearchRequest(
+        q=args["q"],
+        sections=tuple(args["section"]),
+        date_from=args["date_from"],
+        date_to=args["date_to"],
+        sort=args["sort"],
+        page=args["page"],
+        per_page=args["per_page"],
+        date_interval=args["date_interval"],
+        freshness=args["freshness"],
+        authors=tuple(args["author"]),
+        tags=tuple(args["tag"]),
+        facets=tuple(args["facets"]),
+        facet_size=args["facet_size"],
+        prefix_last=args["prefix"] == "last",
+        date_field=args["date_field"],
+        fields=tuple(dict.fromkeys(args["fields_"])),
+        snippet_length=args["snippet_length"],
+        highlight=args["highlight"],
+    )
+    return replace(request, **overrides) if overrides else request
 
 
 @blp.route("/articles/<string:article_id>")

@@ -87,6 +87,7 @@ class IndexStatus:
     articles: int
     built_at: str | None
     sources: list[str]
+    committed_at: float  # when the version served was committed (seconds since the epoch)
 
 
 class _View:
@@ -202,7 +203,9 @@ class SearchService:
         with self._using() as view:
             meta = view.generation.meta()
             version = f"{view.generation.name}.{view.version[1]}"
-            return IndexStatus(view.generation.name, version, view.searcher.doc_count(), meta.get("built_at"), meta.get("sources", []))
+            committed_at = (view.generation.path / f"_MAIN_{view.version[1]}.toc").stat().st_mtime
+            return IndexStatus(view.generation.name, version, view.searcher.doc_count(), meta.get("built_at"),
+                               meta.get("sources", []), committed_at)
 
     def article(self, article_id: str) -> Article | None:
         with self._using() as view:

@@ -14,6 +14,8 @@
  *   url-state    boolean: the search lives in the page URL (?q=…&section=…&date_from=…
  *                &date_to=…&sort=…&page=…&author=…&tag=…&prefix=last) so it can be shared and Back works
  *
+ * Events: "news-search:feed" after each search, detail.url the Atom feed of that search.
+ *
  * While the reader types, searches treat the last word as a prefix (prefix=last: "harbor
  * brid" finds "harbor bridge"); Enter searches for exactly the words typed.
  *
@@ -484,7 +486,17 @@ class NewsSearch extends HTMLElement {
     this.#data = data;
     this.#hits = [...data.hits];
     this.#renderAll();
+    this.#announceFeed();
     while (this.#state.page < targetPage && (await this.#loadMore("none")));
+  }
+
+  /** Tell the host page the Atom feed of this search (event "news-search:feed", detail.url),
+   *  e.g. for its <link rel="alternate">: a reader can subscribe to the search. */
+  #announceFeed() {
+    const params = this.#stateParams();
+    params.delete("prefix"); // a subscription is to the words, not to a half-typed one
+    const url = new URL(`api/search.atom?${params}`, this.#base).href;
+    this.dispatchEvent(new CustomEvent("news-search:feed", { detail: { url }, bubbles: true, composed: true }));
   }
 
   async #loadMore(mode) {
