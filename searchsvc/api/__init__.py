@@ -21,7 +21,7 @@ from searchsvc.store import IndexStore
 EXTENSION = "searchsvc.search"
 STORE_EXTENSION = "searchsvc.store"
 # Read endpoints other sites may call from the browser; writes never get CORS headers.
-READ_ROUTES = r"^/(api/search(\.atom)?|api/suggest(/opensearch)?|api/articles/[^/]+(/related)?|opensearch\.xml|widget\.js)$"
+READ_ROUTES = r"^/(api/search(\.atom)?|api/timeline|api/suggest(/opensearch)?|api/articles/[^/]+(/related)?|opensearch\.xml|widget\.js)$"
 
 
 class SearchApi(Api):

@@ -9,7 +9,9 @@ from marshmallow import Schema, fields, post_dump, pre_dump, validate
 from webargs.fields import DelimitedList
 
 from searchsvc.articles import parse_datetime
-from searchsvc.search import DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, HIT_FIELDS, MAX_FACET_SIZE, DateField, DateInterval, Sort
+from searchsvc.search import (
+    DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, HIT_FIELDS, MAX_FACET_SIZE, DateField, DateInterval, Sort, TimelineInterval,
+)
 from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS
 from searchsvc.search.query import MAX_QUERY_CHARS
 
@@ -169,6 +171,31 @@ class DateBucketSchema(Schema):
     from_ = fields.Date(attribute="start", data_key="from", required=True)
     to = fields.Date(attribute="end", required=True, metadata={"description": "Inclusive last day of the bucket."})
     count = fields.Integer(required=True)
+
+
+class TimelineArgs(SearchArgs):
+    """The search's query and filters, and the period of the timeline's buckets."""
+
+    interval = fields.Enum(TimelineInterval, by_value=True, load_default=TimelineInterval.MONTH,
+                           metadata={"description": "Bucket size: day, week (ISO, Monday to Sunday), month (default) or year."})
+
+
+TIMELINE_PARAMETERS = ("q", "section", "author", "tag", "date_from", "date_to", "date_field", "prefix", "interval")
+
+
+class TimelineBucketSchema(DateBucketSchema):
+    key = fields.String(required=True, metadata={"description": "2025, 2025-04, 2025-W16 (ISO week) or 2025-04-17"})
+    count = fields.Integer(required=True, metadata={"description": "Matching articles in the period."})
+    total = fields.Integer(required=True, metadata={"description": "All articles in the period under the same filters, matching or not."})
+    share = fields.Float(required=True, metadata={"description": "count / total (0 for a period without articles)."})
+
+
+class TimelineResponse(Schema):
+    query = fields.String(required=True)
+    interval = fields.Enum(TimelineInterval, by_value=True, required=True)
+    partial = fields.Boolean(required=True, metadata={"description": "True when the time budget ran out: counts may be low."})
+    buckets = fields.Nested(TimelineBucketSchema, many=True, required=True,
+                            metadata={"description": "Every period from date_from (else the first dated article) to date_to (else the last), empty ones included."})
 
 
 class FacetsSchema(Schema):

@@ -9,8 +9,8 @@ from flask import g
 from flask_smorest import Blueprint, abort
 
 from searchsvc import api
-from searchsvc.api.schemas import ArticleFull, ErrorSchema, SearchArgs, SearchResponse
-from searchsvc.search import SearchRequest, SearchResult
+from searchsvc.api.schemas import TIMELINE_PARAMETERS, ArticleFull, ErrorSchema, SearchArgs, SearchResponse, TimelineArgs, TimelineResponse
+from searchsvc.search import SearchRequest, SearchResult, Timeline
 
 blp = Blueprint("search", __name__, url_prefix="/api", description="Search news articles")
 
@@ -51,6 +51,20 @@ def search_request(args: dict[str, Any], **overrides: Any) -> SearchRequest:
         highlight=args["highlight"],
     )
     return replace(request, **overrides) if overrides else request
+
+
+@blp.route("/timeline")
+@blp.arguments(TimelineArgs(only=TIMELINE_PARAMETERS), location="query", as_kwargs=True)
+@blp.response(200, TimelineResponse)
+@blp.alt_response(400, schema=ErrorSchema, description="A parameter or the query is invalid, or too many buckets")
+@blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
+def timeline(**args: Any) -> Timeline:
+    """Coverage over time: per day, week, month or year, the matching articles, all articles and the share."""
+    request = SearchRequest(
+        q=args["q"], sections=tuple(args["section"]), authors=tuple(args["author"]), tags=tuple(args["tag"]),
+        date_from=args["date_from"], date_to=args["date_to"], date_field=args["date_field"], prefix_last=args["prefix"] == "last",
+    )
+    return api.search_service().timeline(request, args["interval"])
 
 
 @blp.route("/articles/<string:article_id>")

@@ -18,6 +18,7 @@ from searchsvc.search.model import (
     ValueCounts,
 )
 from searchsvc.search.service import IndexStatus, SearchService, SearchSettings
+from searchsvc.search.timeline import Timeline, TimelineBucket, TimelineInterval
 
 __all__ = [
     "DEFAULT_FACETS",
@@ -37,5 +38,8 @@ __all__ = [
     "SearchSettings",
     "SectionCount",
     "Sort",
+    "Timeline",
+    "TimelineBucket",
+    "TimelineInterval",
     "ValueCounts",
 ]

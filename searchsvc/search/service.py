@@ -60,6 +60,7 @@ from searchsvc.search.related import related
 from searchsvc.search.spelling import correct
 from searchsvc.search.suggest import MAX_SUGGESTIONS, completions
 from searchsvc.search.synonyms import Synonyms
+from searchsvc.search.timeline import Timeline, TimelineInterval, coverage
 from searchsvc.search.vocabulary import VocabularyCache
 from searchsvc.store import Generation, IndexStore, NoIndexError, article_from_stored, open_reader, text_analyzer
 
@@ -320,6 +321,25 @@ class SearchService:
     def _keyword_facet(self, view: _View, name: str, matched: np.ndarray, keep: np.ndarray | None, selected: tuple[str, ...], size: int) -> ValueCounts:
         counted = matched if keep is None else matched[keep]
         return self._keyword_facets[name].counts(view.columns.keywords[name], counted, selected, size)
+
+    def timeline(self, request: SearchRequest, interval: TimelineInterval) -> Timeline:
+        """Coverage of the request's query over time: per period, the matching articles and all
+        articles under the same filters (search/timeline.py), within the time budget."""
+        started = time.perf_counter()
+        deadline = started + self.settings.time_budget_s
+        with self._using() as view, _posting_deadline(deadline):
+            date_from, date_to = _time_range(request.date_from, request.date_to)
+            parsed = self._parser(view).parse(request.q, view.searcher.reader(), request.prefix_last)
+            matched, partial = self._matching_docs(view, self._synonyms.expand(parsed), deadline)
+            matching, everything = (self._filtered_ticks(view, request, docs, date_from, date_to) for docs in (matched, view.live_docs()))
+        return Timeline(request.q, interval, coverage(matching, everything, interval, date_from, date_to), partial)
+
+    def _filtered_ticks(self, view: _View, request: SearchRequest, docs: np.ndarray, low: int | None, high: int | None) -> np.ndarray:
+        """The dates (of ``request.date_field``) of the documents passing every filter of the request."""
+        ticks = (view.columns.updated_ticks if request.date_field is DateField.UPDATED else view.columns.ticks)[docs]
+        sections = np.isin(view.columns.section_codes[docs], self._vocabulary.codes_matching(request.sections)) if request.sections else None
+        keep = _all_but({"section": sections, "date": _within(ticks, low, high), **self._keyword_filters(view, request, docs)}, None)
+        return ticks if keep is None else ticks[keep]
 
     def _did_you_mean(self, view: _View, text: str, parsed: wq.Query, found: int, deadline: float) -> Suggestion | None:
         """The query with its misspellings corrected, if that finds more (filters aside)."""

@@ -1,0 +1,60 @@
+"""What a coverage timeline costs beside the search page of the same query, in-process,
+interleaved, at each scale of Reuters-21578 (medians; the machine is shared: read ratios).
+
+    .venv/bin/python bench/timeline.py [--scales 1,5] [--queries 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run as a script from a checkout, without installing searchsvc
+
+from bench.corpus import draw_queries, load_reuters, scaled  # noqa: E402
+from searchsvc.indexer import index_articles  # noqa: E402
+from searchsvc.search import SearchRequest, SearchService, TimelineInterval  # noqa: E402
+from searchsvc.store import IndexStore  # noqa: E402
+
+
+def ms(call) -> float:  # type: ignore[no-untyped-def]
+    started = time.perf_counter()
+    call()
+    return (time.perf_counter() - started) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="1,5")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    base = load_reuters()
+    queries = [" ".join(words) for words in draw_queries(base, args.queries)]
+    print("| scale | search page ms | timeline (month) ms | timeline (day) ms | ratio month/page | browse-all timeline (day) ms |")
+    print("|---|---|---|---|---|---|")
+    for factor in (int(part) for part in args.scales.split(",")):
+        with tempfile.TemporaryDirectory(prefix="bench-timeline-") as folder:
+            store = IndexStore(Path(folder) / "index")
+            index_articles(scaled(base, factor), store)
+            service = SearchService(store)
+            service.search(SearchRequest())  # columns loaded, as after a worker's first search
+            page, month, day = [], [], []
+            for number, query in enumerate(queries):
+                request = SearchRequest(q=query, per_page=10 + number % 7)  # distinct: never the result cache
+                steps = [(page, lambda: service.search(request)),
+                         (month, lambda: service.timeline(request, TimelineInterval.MONTH)),
+                         (day, lambda: service.timeline(request, TimelineInterval.DAY))]
+                for timings, call in steps if number % 2 else reversed(steps):
+                    timings.append(ms(call))
+            browse = [ms(lambda: service.timeline(SearchRequest(), TimelineInterval.DAY)) for _ in range(20)]
+            p, m, d = (statistics.median(values) for values in (page, month, day))
+            print(f"| x{factor} ({len(base) * factor:,}) | {p:.2f} | {m:.2f} | {d:.2f} | {m / p:.2f}x | {statistics.median(browse):.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
