@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api
 
-from searchsvc.api import discovery, docs, error_docs, errors, feeds, health, replication, search, writes
+from searchsvc.api import discovery, docs, error_docs, errors, examples, feeds, health, parameter_docs, replication, search, writes
 from searchsvc.api.auth import SECURITY_SCHEME
 from searchsvc.api.schemas import ErrorSchema
 from searchsvc.search import SearchService, SearchSettings
@@ -28,6 +28,8 @@ class SearchApi(Api):
     """flask-smorest's Api with our error envelope instead of its default payload."""
 
     ERROR_SCHEMA = ErrorSchema
+    # No catch-all "default" response: the document lists the statuses each route can answer.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error):  # type: ignore[no-untyped-def]
         return errors.http_error(error)
@@ -67,7 +69,7 @@ def init_app(app: Flask) -> None:
             synonyms_file=app.config["SYNONYMS"],
         ),
     )
-    api = SearchApi(app, spec_kwargs={"extra_plugins": [error_docs.CommonErrors()]})
+    api = SearchApi(app, spec_kwargs={"extra_plugins": [error_docs.CommonErrors(), parameter_docs.QueryParameters(), examples.Examples()]})
     docs.init_app(app, api)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
     for blueprint in (search.blp, discovery.blp, feeds.blp, writes.blp, health.blp, replication.blp):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from searchsvc import api
-from searchsvc.api.schemas import ErrorSchema, RelatedResponse, SuggestArgs, SuggestResponse
+from searchsvc.api.blueprint import Blueprint
+from searchsvc.api.schemas import ARTICLE_ID, ErrorSchema, RelatedResponse, SuggestArgs, SuggestResponse
 
 blp = Blueprint("discovery", __name__, url_prefix="/api", description="Suggestions and related articles")
 
@@ -15,15 +16,15 @@ blp = Blueprint("discovery", __name__, url_prefix="/api", description="Suggestio
 @blp.route("/suggest")
 # A schema instance, not the class: webargs would otherwise build one per request.
 @blp.arguments(SuggestArgs(), location="query", as_kwargs=True)
-@blp.response(200, SuggestResponse)
+@blp.response(200, SuggestResponse, description="Up to 10 completions of the last word typed")
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def suggest(q: str) -> dict[str, Any]:
     """Completions of the word being typed, from the index's own words, most used first."""
     return {"query": q, "suggestions": [{"text": text} for text in api.search_service().suggest(q)]}
 
 
-@blp.route("/articles/<string:article_id>/related")
-@blp.response(200, RelatedResponse)
+@blp.route("/articles/<string:article_id>/related", parameters=[ARTICLE_ID])
+@blp.response(200, RelatedResponse, description="The articles most like this one")
 @blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def related(article_id: str) -> dict[str, Any]:

@@ -22,9 +22,9 @@ from xml.etree import ElementTree
 
 from feedgen.feed import FeedGenerator
 from flask import Response, current_app, g, jsonify, request
-from flask_smorest import Blueprint
 
 from searchsvc import api
+from searchsvc.api.blueprint import Blueprint
 from searchsvc.api.schemas import ErrorSchema, SearchArgs, SuggestArgs
 from searchsvc.api.search import search_request
 from searchsvc.search import Sort

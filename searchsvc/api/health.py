@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from searchsvc import api
+from searchsvc.api.blueprint import Blueprint
 from searchsvc.api.schemas import HealthSchema
 from searchsvc.replication.state import ReplicaState, node_role
 from searchsvc.store import NoIndexError
@@ -17,7 +17,7 @@ blp = Blueprint("health", __name__, description="Service health")
 
 
 @blp.route("/healthz")
-@blp.response(200, HealthSchema)
+@blp.response(200, HealthSchema, description="Serving: an index is open (and on a replica, within SEARCHSVC_MAX_LAG of the primary)")
 @blp.alt_response(503, schema=HealthSchema, description="No index yet, or a replica lagging more than SEARCHSVC_MAX_LAG seconds")
 def healthz() -> Any:
     """Whether an index is loaded, its generation, version and article count; a replica's lag."""

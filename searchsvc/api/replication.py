@@ -10,10 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, current_app, send_file
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields
 
 from searchsvc import api
+from searchsvc.api.blueprint import Blueprint
 from searchsvc.api.auth import require_replication_key
 from searchsvc.api.schemas import ErrorSchema
 from searchsvc.replication.snapshots import Snapshots
@@ -49,7 +50,7 @@ def _document_errors(view: Any) -> Any:
 
 @blp.route("/manifest")
 @blp.doc(**_SECURED)
-@blp.response(200, ManifestSchema)
+@blp.response(200, ManifestSchema, description="The files of the live version, kept as a snapshot for replicas to fetch")
 @_document_errors
 @require_replication_key
 def manifest() -> dict[str, Any]:
@@ -60,7 +61,10 @@ def manifest() -> dict[str, Any]:
         abort(503, message=str(error), code="writer_busy", headers={"Retry-After": "1"})
 
 
-@blp.route("/files/<string:snapshot>/<string:name>")
+@blp.route("/files/<string:snapshot>/<string:name>", parameters=[
+    {"in": "path", "name": "snapshot", "description": "A snapshot named by the manifest."},
+    {"in": "path", "name": "name", "description": "One of that snapshot's files, as the manifest lists them."},
+])
 @blp.doc(**_SECURED)
 @blp.response(200, description="The file's bytes (immutable; Range requests allowed)",
               content_type="application/octet-stream")

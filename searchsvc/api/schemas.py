@@ -16,6 +16,7 @@ from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNI
 from searchsvc.search.query import MAX_QUERY_CHARS
 
 MAX_PER_PAGE = 100
+ARTICLE_ID = {"in": "path", "name": "article_id", "description": "The article's id: as its source gave it, else derived from its URL (no whitespace, '/', '?' or '#'; up to 200 characters)."}
 
 
 class DateOrDateTime(fields.String):
@@ -25,6 +26,10 @@ class DateOrDateTime(fields.String):
     """
 
     default_error_messages = {"invalid": "Not a valid date (YYYY-MM-DD) or ISO 8601 datetime."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"anyOf": [{"format": "date"}, {"format": "date-time"}], "example": "2025-04-17", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date | datetime:
         text = str(value).strip()
@@ -42,6 +47,10 @@ class Freshness(fields.Field):
     """``on``, ``off`` or a half-life in days (a number): the recency boost of a relevance sort."""
 
     default_error_messages = {"invalid": "Not on, off, or a number of days from 0.1 to 3650."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"type": "string", "pattern": r"^(on|off|[0-9]+(\.[0-9]+)?)$", "example": "30", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool | float:
         text = str(value).strip().lower()
@@ -77,7 +86,7 @@ class SearchArgs(Schema):
     date_to = DateOrDateTime(load_default=None, metadata={"description": "Inclusive upper bound: a date (the whole day) or an ISO datetime."})
     sort = fields.Enum(Sort, by_value=True, load_default=None, metadata={"description": "Default: relevance with a query, newest without."})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10_000), metadata={"description": "Page number, from 1."})
-    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE))
+    per_page = fields.Integer(load_default=10, validate=validate.Range(min=1, max=MAX_PER_PAGE), metadata={"description": "Hits per page."})
     date_interval = fields.Enum(
         DateInterval, by_value=True, load_default=None,
         metadata={"description": "Bucket size of the date facet; default chosen so there are at most about 24 buckets."},

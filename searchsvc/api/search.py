@@ -6,10 +6,11 @@ from dataclasses import replace
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from searchsvc import api
-from searchsvc.api.schemas import TIMELINE_PARAMETERS, ArticleFull, ErrorSchema, SearchArgs, SearchResponse, TimelineArgs, TimelineResponse
+from searchsvc.api.blueprint import Blueprint
+from searchsvc.api.schemas import ARTICLE_ID, TIMELINE_PARAMETERS, ArticleFull, ErrorSchema, SearchArgs, SearchResponse, TimelineArgs, TimelineResponse
 from searchsvc.search import SearchRequest, SearchResult, Timeline
 
 blp = Blueprint("search", __name__, url_prefix="/api", description="Search news articles")
@@ -18,7 +19,7 @@ blp = Blueprint("search", __name__, url_prefix="/api", description="Search news 
 @blp.route("/search")
 # A schema instance, not the class: webargs would otherwise build one per request.
 @blp.arguments(SearchArgs(), location="query", as_kwargs=True)
-@blp.response(200, SearchResponse)
+@blp.response(200, SearchResponse, description="A page of hits, the total, the facets asked for and a did-you-mean suggestion")
 @blp.alt_response(400, schema=ErrorSchema, description="A parameter or the query is invalid")
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def search(**args: Any) -> SearchResult:
@@ -55,7 +56,7 @@ def search_request(args: dict[str, Any], **overrides: Any) -> SearchRequest:
 
 @blp.route("/timeline")
 @blp.arguments(TimelineArgs(only=TIMELINE_PARAMETERS), location="query", as_kwargs=True)
-@blp.response(200, TimelineResponse)
+@blp.response(200, TimelineResponse, description="Every period of the range with its matching and total counts")
 @blp.alt_response(400, schema=ErrorSchema, description="A parameter or the query is invalid, or too many buckets")
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def timeline(**args: Any) -> Timeline:
@@ -67,8 +68,8 @@ def timeline(**args: Any) -> Timeline:
     return api.search_service().timeline(request, args["interval"])
 
 
-@blp.route("/articles/<string:article_id>")
-@blp.response(200, ArticleFull)
+@blp.route("/articles/<string:article_id>", parameters=[ARTICLE_ID])
+@blp.response(200, ArticleFull, description="The article")
 @blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
 def article(article_id: str) -> Any:
     """One article, body included."""

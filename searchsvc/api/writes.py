@@ -6,11 +6,12 @@ import json
 from typing import Any
 
 from flask import current_app, request
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from searchsvc import api
+from searchsvc.api.blueprint import Blueprint
 from searchsvc.api.auth import require_write_key
-from searchsvc.api.schemas import BulkResultSchema, ErrorSchema, WriteResultSchema
+from searchsvc.api.schemas import ARTICLE_ID, BulkResultSchema, ErrorSchema, WriteResultSchema
 from searchsvc.articles import Article, ArticleSchema
 from searchsvc.sources.base import Problem, validate_record
 from searchsvc.store import Change, NoIndexError, StoreBusyError
@@ -51,9 +52,9 @@ def _write(changes: list[Change]) -> None:
         abort(503, message=str(error), code="index_unavailable")
 
 
-@blp.route("/articles/<string:article_id>", methods=["PUT"])
+@blp.route("/articles/<string:article_id>", methods=["PUT"], parameters=[ARTICLE_ID])
 @blp.doc(requestBody={"required": True, "content": {"application/json": {"schema": ArticleSchema}}}, **_SECURED)
-@blp.response(200, WriteResultSchema)
+@blp.response(200, WriteResultSchema, description="Indexed: searchable from the next request, on every worker")
 @_document_errors
 @require_write_key
 def put_article(article_id: str) -> dict[str, Any]:
@@ -71,9 +72,9 @@ def put_article(article_id: str) -> dict[str, Any]:
     return {"id": article.id, "result": "indexed"}
 
 
-@blp.route("/articles/<string:article_id>", methods=["DELETE"])
+@blp.route("/articles/<string:article_id>", methods=["DELETE"], parameters=[ARTICLE_ID])
 @blp.doc(**_SECURED)
-@blp.response(200, WriteResultSchema)
+@blp.response(200, WriteResultSchema, description="Deleted: gone from the next request, on every worker")
 @blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
 @_document_errors
 @require_write_key
@@ -97,7 +98,7 @@ def delete_article(article_id: str) -> dict[str, Any]:
     },
     **_SECURED,
 )
-@blp.response(200, BulkResultSchema)
+@blp.response(200, BulkResultSchema, description="The valid articles are indexed; each invalid one is reported by its position and skipped")
 @_document_errors
 @require_write_key
 def bulk_upsert(**_: Any) -> dict[str, Any]:
