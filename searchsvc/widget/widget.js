@@ -102,7 +102,7 @@ h3{font-size:1em}
 .status.error{color:var(--_error);font-weight:600}
 .dym{margin:10px 2px 0}
 .dym a,.title,.feed{color:var(--_accent);font-weight:650}
-.feed{font-size:.875em}
+.feed{font-size:.875em;margin-inline-start:auto}
 .toolbar{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;justify-content:space-between;margin-top:8px}
 .sort{font-size:.875em;color:var(--_muted);display:flex;gap:6px;align-items:center}
 .sort select{background:var(--_bg);border:1px solid var(--_border);border-radius:4px;padding:4px 6px}
@@ -133,6 +133,7 @@ a.title:hover,.feed:hover{text-decoration:underline}
 .section{font-weight:700;text-transform:uppercase;letter-spacing:.04em}
 .snippet{margin-top:4px;overflow-wrap:anywhere}
 mark{background:var(--_mark);color:inherit;border-radius:2px;padding:0 1px}
+#completions{margin-top:4px;border:1px solid var(--_border);border-radius:var(--_radius)}
 .completion{padding:6px 10px}
 .more{width:100%;margin-top:12px;padding:9px 16px;border:1px solid var(--_accent);border-radius:var(--_radius);background:var(--_bg);color:var(--_accent);font-weight:600}
 .more:disabled{opacity:.6;cursor:progress}
