@@ -7,7 +7,9 @@ publisher's site. Expected results are fetched from the same API with urllib.
 
 from __future__ import annotations
 
+import gzip
 import json
+import re
 import shutil
 import urllib.request
 from collections.abc import Iterator
@@ -21,6 +23,7 @@ from playwright.sync_api import Browser, Locator, Page, Route, expect, sync_play
 
 from tests.support import DEMO_DIR, REPO_ROOT, Server, build_index, get_json, start_gunicorn
 from tests.widget_support import HostPages, host_page
+from tests.widget_support.axe import audit, blocking, describe, record
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = [
@@ -29,6 +32,8 @@ pytestmark = [
 ]
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
+WIDGET_JS = REPO_ROOT / "searchsvc" / "widget" / "widget.js"
+MAX_GZIPPED_BYTES = 14_000  # what a reader downloads, issue 17's budget
 PER_PAGE = 4
 HOSTILE_MARKUP = ("<img src=x onerror=alert(1)>", "<script>alert(1)</script>")
 HOSTILE_ARTICLE = {
@@ -42,6 +47,7 @@ HOSTILE_ARTICLE = {
 LIMITED_SECTIONS = ("News", "Politics")
 FRENCH_MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 SERVICE_DOWN_MESSAGE = "Search is unavailable right now. Please try again shortly."
+UNREACHABLE = "http://127.0.0.1:1"  # tcpmux's port: nothing listens, connections are refused at once
 
 expect.set_options(timeout=8_000)
 
@@ -74,6 +80,9 @@ def host(api: Server) -> Iterator[HostPages]:
         pages.add("/french.html", host_page(api.url, f'per-page="{PER_PAGE}" lang="fr" theme="dark"'))
         pages.add("/limited.html", host_page(api.url, f'per-page="{PER_PAGE}" sections="{",".join(LIMITED_SECTIONS)}"'))
         pages.add("/archive.html", host_page(api.url, f'per-page="{PER_PAGE}" facets="author,tag"'))
+        pages.add("/share.html", host_page(api.url, f'per-page="{PER_PAGE}" coverage="share"'))
+        pages.add("/dark.html", host_page(api.url, f'per-page="{PER_PAGE}" theme="dark" facets="author,tag"'))
+        pages.add("/unreachable.html", host_page(api.url).replace(f'endpoint="{api.url}"', f'endpoint="{UNREACHABLE}"'))
         yield pages
 
 
@@ -131,7 +140,7 @@ def search_box(page: Page) -> Locator:
 
 
 def titles(page: Page) -> Locator:
-    return page.locator("news-search [role=listbox] .hit .title")
+    return page.locator("news-search #list .hit .title")
 
 
 def status_line(page: Page) -> Locator:
@@ -154,16 +163,20 @@ def section_facet(page: Page) -> dict[str, int]:
     }
 
 
-def arrow_down_to(page: Page, option: Locator, pressed: int = 0) -> None:
-    """Press ArrowDown (``pressed`` presses already made) until the combobox's active option is
-    ``option``; completions, when the service offers them, come before the hits."""
-    box = search_box(page)
+def focused_in_widget(page: Page) -> str:
+    """The widget's focused element, as tag.class (the page's focus is the host element)."""
+    return page.evaluate("(() => { const el = document.querySelector('news-search').shadowRoot.activeElement;"
+                         " return el ? `${el.localName}.${el.className}` : ''; })()")
+
+
+def arrow_down_to_first_result(page: Page) -> None:
+    """Press ArrowDown in the box until focus moves to the first result's link: through the
+    completions first, when the service offers some for the text."""
     for _ in range(8):
-        if pressed and box.get_attribute("aria-activedescendant") == option.get_attribute("id"):
-            return
         page.keyboard.press("ArrowDown")
-        pressed += 1
-    pytest.fail(f"ArrowDown never reached {option}")
+        if focused_in_widget(page) == "a.title":
+            return
+    pytest.fail("ArrowDown never reached the results")
 
 
 # ---- tests -----------------------------------------------------------------------------------
@@ -176,13 +189,17 @@ def test_typing_shows_highlighted_results_in_an_aria_combobox(page: Page, host: 
     expected = api_search(api, q="harbor")
     assert expected["total"] > PER_PAGE
     expect_results(page, expected)
-    marks = page.locator("news-search [role=option] mark").all_text_contents()
+    marks = page.locator("news-search .hit mark").all_text_contents()
     assert marks and all(mark.lower().startswith("harbor") for mark in marks)
+    # The combobox's listbox holds the completions only; the hits are a plain ordered list of
+    # articles, each titled by a heading link (no interactive content inside an option).
     box = search_box(page)
-    expect(box).to_have_attribute("aria-expanded", "true")
     listbox = page.locator(f"news-search #{box.get_attribute('aria-controls')}")
     expect(listbox).to_have_attribute("role", "listbox")
-    expect(listbox.locator("[role=option].hit")).to_have_count(PER_PAGE)
+    expect(listbox.locator(".hit, a")).to_have_count(0)
+    expect(page.locator("news-search ol#list > li.hit > article > h3 > a.title")).to_have_count(PER_PAGE)
+    expect(page.locator("news-search #list")).to_have_attribute("aria-label", "Search results")
+    expect(page.locator("news-search [role=option] a, news-search [role=option] .hit")).to_have_count(0)
     first = expected["hits"][0]
     expect(titles(page).first).to_have_attribute("href", first["url"])
     expect(page.locator("news-search .hit .section").first).to_have_text(first["section"])
@@ -264,7 +281,7 @@ def test_hostile_article_renders_as_text(page: Page, host: HostPages, api: Serve
     expect_results(page, expected)  # the title text is the raw title, markup and all
     page.wait_for_timeout(300)  # give an injected onerror handler every chance to fire
 
-    results = page.locator("news-search [role=listbox]")
+    results = page.locator("news-search #list")
     assert all(markup in results.text_content() for markup in HOSTILE_MARKUP)
     expect(results.locator("img, script, iframe, [onerror]")).to_have_count(0)
     expect(results.locator("mark").first).to_be_visible()
@@ -286,7 +303,7 @@ def test_live_markup_in_highlights_is_stripped(page: Page, host: HostPages, api:
     page.route(f"{api.url}/api/search?*", tamper)
     open_widget(page, f"{host.url}/plain.html")
     search_box(page).fill("quokka")
-    results = page.locator("news-search [role=listbox]")
+    results = page.locator("news-search #list")
     expect(results.locator(".hit .title")).to_contain_text("bold")
     page.wait_for_timeout(300)  # give an injected onerror handler every chance to fire
     expect(results.locator("img, script, style, b, .snippet a")).to_have_count(0)
@@ -310,17 +327,26 @@ def test_keyboard_only_search_and_open(page: Page, host: HostPages, api: Server)
     expect_results(page, expected)
 
     box = search_box(page)
-    first_hit = page.locator("news-search .hit").first
-    arrow_down_to(page, first_hit)
-    expect(first_hit).to_have_attribute("aria-selected", "true")
+    arrow_down_to_first_result(page)
+    page.keyboard.press("ArrowDown")  # arrows move between the result links...
+    expect(titles(page).nth(1)).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    expect(titles(page).first).to_be_focused()
+    page.keyboard.press("ArrowUp")  # ...and up from the first goes back to the box
+    expect(box).to_be_focused()
+    expect(box).not_to_have_attribute("aria-activedescendant", re.compile(".+"))
 
     page.keyboard.press("Escape")  # first Escape closes the list...
     expect(box).to_have_attribute("aria-expanded", "false")
-    expect(box).not_to_have_attribute("aria-activedescendant", first_hit.get_attribute("id") or "")
+    expect(page.locator("news-search #panel")).to_be_hidden()
     expect(box).to_have_value("harbor")
     page.keyboard.press("ArrowDown")  # ...ArrowDown reopens it
-    expect(box).to_have_attribute("aria-expanded", "true")
-    arrow_down_to(page, first_hit, pressed=1)
+    expect(page.locator("news-search #panel")).to_be_visible()
+    arrow_down_to_first_result(page)
+    page.keyboard.press("Escape")  # Escape in the results goes back to the box, results kept
+    expect(box).to_be_focused()
+    expect(page.locator("news-search #panel")).to_be_visible()
+    arrow_down_to_first_result(page)
 
     page.keyboard.press("Enter")
     page.wait_for_url(article_url)
@@ -540,3 +566,171 @@ def test_demo_page_advertises_the_feed_of_the_search_and_the_search_box(page: Pa
     with urllib.request.urlopen(feed_link.get_attribute("href"), timeout=30) as response:
         feed = feedparser.parse(response.read())
     assert not feed.bozo and feed.feed.title == "Search: bridge" and feed.entries
+
+
+def test_completions_are_the_comboboxs_listbox_and_enter_runs_one(page: Page, host: HostPages, api: Server) -> None:
+    status, body = get_json(f"{api.url}/api/suggest?q=brid")
+    assert status == 200 and body["suggestions"], body
+    open_widget(page, f"{host.url}/plain.html")
+    search_box(page).fill("brid")
+    completions = page.locator("news-search #completions [role=option]")
+    expect(completions.first).to_be_visible()
+    expect(search_box(page)).to_have_attribute("aria-expanded", "true")
+    chosen = completions.first.text_content()
+    search_box(page).press("ArrowDown")
+    expect(search_box(page)).to_have_attribute("aria-activedescendant", completions.first.get_attribute("id"))
+    expect(completions.first).to_have_attribute("aria-selected", "true")
+    search_box(page).press("Enter")
+    expect(search_box(page)).to_have_value(chosen)
+    expect_results(page, api_search(api, typed=False, q=chosen))
+    expect(page.locator("news-search #completions")).to_be_hidden()
+    expect(search_box(page)).to_have_attribute("aria-expanded", "false")
+
+
+def test_subscribe_link_is_the_feed_of_the_search(page: Page, host: HostPages, api: Server) -> None:
+    open_widget(page, f"{host.url}/plain.html")
+    page.evaluate("window.feeds = []; document.addEventListener('news-search:feed', (e) => window.feeds.push(e.detail.url))")
+    search_box(page).fill("harbor")
+    expect_results(page, api_search(api, q="harbor"))
+    section = api_search(api, q="harbor")["facets"]["section"][0]["value"]
+    page.locator(f"news-search #sections input[value='{section}']").check()
+    expect_results(page, api_search(api, q="harbor", section=section))
+
+    link = page.locator("news-search a.feed")
+    expect(link).to_have_text("Subscribe to this search")
+    expect(link).to_have_attribute("type", "application/atom+xml")
+    expected = f"{api.url}/api/search.atom?{urlencode({'q': 'harbor', 'section': section})}"
+    expect(link).to_have_attribute("href", expected)
+    assert page.evaluate("window.feeds.at(-1)") == expected  # the URL the event gives the host page
+    with urllib.request.urlopen(link.get_attribute("href"), timeout=30) as response:
+        feed = feedparser.parse(response.read())
+    assert not feed.bozo and feed.entries
+    assert {entry.link for entry in feed.entries} <= {hit["url"] for hit in api_search(api, typed=False, q="harbor", section=section, per_page=100)["hits"]}
+
+
+def percent(text: str) -> float:
+    return float(text.replace("%", "").replace(",", "").strip()) / 100
+
+
+def test_coverage_share_attribute_shows_the_timelines_share_per_date_bucket(page: Page, host: HostPages, api: Server) -> None:
+    open_widget(page, f"{host.url}/share.html")
+    search_box(page).fill("harbor")
+    expected = api_search(api, q="harbor")
+    expect_results(page, expected)
+    status, timeline = get_json(f"{api.url}/api/timeline?{urlencode({'q': 'harbor', 'prefix': 'last', 'interval': expected['date_interval']})}")
+    assert status == 200
+    shares = {bucket["key"]: bucket["share"] for bucket in timeline["buckets"]}
+    buckets = [b for b in expected["facets"]["date"] if b["count"]]
+    assert len({shares[b["key"]] for b in buckets}) > 1  # the shares differ: the check below can tell them apart
+
+    buttons = page.locator("news-search #dates button")
+    expect(buttons).to_have_count(len(buckets))
+    expect(buttons.locator(".count").first).to_contain_text("%")
+    for i, bucket in enumerate(buckets):
+        assert percent(buttons.nth(i).locator(".count").text_content()) == pytest.approx(shares[bucket["key"]], abs=0.0005)
+        expect(buttons.nth(i)).to_have_attribute("aria-label", re.compile(r", [\d.]+% of all articles$"))
+    widths = buttons.locator(".bar").evaluate_all("bars => bars.map((b) => Number(getComputedStyle(b.parentNode).getPropertyValue('--w')))")
+    top = max(shares[b["key"]] for b in buckets)
+    assert widths == pytest.approx([shares[b["key"]] / top for b in buckets], abs=1e-6)
+
+    buttons.first.click()  # the buttons still filter by their period
+    narrowed = api_search(api, q="harbor", date_from=buckets[0]["from"], date_to=buckets[0]["to"])
+    expect_results(page, narrowed)
+
+
+def test_widget_gzipped_fits_the_budget() -> None:
+    """What a reader downloads: widget.js compressed as gzip -9 would."""
+    size = len(gzip.compress(WIDGET_JS.read_bytes(), compresslevel=9))
+    assert size <= MAX_GZIPPED_BYTES, f"widget.js is {size} bytes gzipped, over the {MAX_GZIPPED_BYTES} byte budget"
+
+
+# ---- the accessibility audit, in every state ---------------------------------------------------
+
+
+def searched(page: Page, url: str, api: Server, query: str = "harbor", **params: Any) -> dict[str, Any]:
+    open_widget(page, url)
+    search_box(page).fill(query)
+    expected = api_search(api, q=query, **params)
+    expect_results(page, expected)
+    return expected
+
+
+def results_state(page: Page, host: HostPages, api: Server) -> None:
+    searched(page, f"{host.url}/plain.html", api)
+
+
+def facets_open_state(page: Page, host: HostPages, api: Server) -> None:
+    """Every facet shown and used: a section checked, a date bucket pressed, author and tag facets."""
+    every = searched(page, f"{host.url}/archive.html", api, facets="section,date,author,tag")
+    section = every["facets"]["section"][0]["value"]
+    page.locator(f"news-search #sections input[value='{section}']").check()
+    expect_results(page, api_search(api, q="harbor", section=section, facets="section,date,author,tag"))
+    bucket = api_search(api, q="harbor", section=section)["facets"]["date"][0]
+    page.locator(f"news-search #dates button[data-from='{bucket['from']}']").click()
+    expect(page.locator(f"news-search #dates button[data-from='{bucket['from']}']")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("news-search .chip")).to_have_count(2)
+    expect(page.locator("news-search #facets")).to_have_attribute("open", "")
+
+
+def completions_open_state(page: Page, host: HostPages, api: Server) -> None:
+    status, body = get_json(f"{api.url}/api/suggest?q=brid")
+    assert status == 200 and body["suggestions"], body
+    open_widget(page, f"{host.url}/plain.html")
+    search_box(page).fill("brid")
+    expect(page.locator("news-search .completion").first).to_be_visible()
+    expect(search_box(page)).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("ArrowDown")
+    expect(page.locator("news-search .completion").first).to_have_attribute("aria-selected", "true")
+
+
+def no_results_state(page: Page, host: HostPages, api: Server) -> None:
+    open_widget(page, f"{host.url}/plain.html")
+    search_box(page).fill("qqzzx")
+    expect(status_line(page)).to_have_text("No results for “qqzzx”.")
+
+
+def error_state(page: Page, host: HostPages, api: Server) -> None:
+    open_widget(page, f"{host.url}/unreachable.html")
+    search_box(page).fill("harbor")
+    expect(status_line(page)).to_have_text(SERVICE_DOWN_MESSAGE)
+
+
+def dark_theme_state(page: Page, host: HostPages, api: Server) -> None:
+    searched(page, f"{host.url}/dark.html", api, facets="section,date,author,tag")
+
+
+def narrow_state(page: Page, host: HostPages, api: Server) -> None:
+    """360 px wide, the folded filters unfolded."""
+    page.set_viewport_size({"width": 360, "height": 800})
+    searched(page, f"{host.url}/plain.html", api)
+    expect(page.locator("news-search #facets")).not_to_have_attribute("open", "")
+    page.locator("news-search #facets summary").click()
+    expect(page.locator("news-search #facets")).to_have_attribute("open", "")
+
+
+def coverage_share_state(page: Page, host: HostPages, api: Server) -> None:
+    searched(page, f"{host.url}/share.html", api)
+    expect(page.locator("news-search #dates .count").first).to_contain_text("%")
+
+
+def hostile_css_state(page: Page, host: HostPages, api: Server) -> None:
+    """The demo page, whose global CSS is hostile to embedded widgets."""
+    searched(page, f"{api.url}/", api, query="bridge", per_page=10)
+
+
+AUDITED_STATES = {
+    "results": results_state, "facets-open": facets_open_state, "completions-open": completions_open_state,
+    "no-results": no_results_state, "error": error_state, "dark-theme": dark_theme_state, "360px": narrow_state,
+    "hostile-css": hostile_css_state, "coverage-share": coverage_share_state,
+}
+
+
+@pytest.mark.parametrize("state", AUDITED_STATES)
+def test_accessibility_audit_finds_nothing_serious(page: Page, host: HostPages, api: Server, state: str) -> None:
+    """axe-core over the widget's shadow root in each state; every state's full result is kept in
+    test-artifacts/axe-STATE.json, and a serious or critical violation fails with axe's own words."""
+    AUDITED_STATES[state](page, host, api)
+    violations = audit(page)
+    record(ARTIFACTS, state, violations)
+    if blocking(violations):
+        pytest.fail(f"axe-core finds serious or critical violations in state {state}:\n{describe(blocking(violations))}", pytrace=False)

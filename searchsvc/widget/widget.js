@@ -11,10 +11,17 @@
  *   facets       comma-separated extra facets to offer beside section and date: author, tag
  *   lang         en (default), fr, de; also formats dates and numbers
  *   theme        light (default) | dark
+ *   coverage     count (default) | share: the date facet shows each period's share of all articles
+ *                (GET /api/timeline) instead of the number of matches
  *   url-state    boolean: the search lives in the page URL (?q=…&section=…&date_from=…
  *                &date_to=…&sort=…&page=…&author=…&tag=…&prefix=last) so it can be shared and Back works
  *
- * Events: "news-search:feed" after each search, detail.url the Atom feed of that search.
+ * Events: "news-search:feed" after each search, detail.url the Atom feed of that search,
+ * which the widget also offers as a "Subscribe" link.
+ *
+ * Keyboard: ArrowDown/ArrowUp move through the completions (a combobox and its listbox), then
+ * on to the result links (a plain list of articles); ArrowUp from the first link or Escape
+ * returns to the box.
  *
  * While the reader types, searches treat the last word as a prefix (prefix=last: "harbor
  * brid" finds "harbor bridge"); Enter searches for exactly the words typed.
@@ -44,7 +51,8 @@ const LABELS = {
     error: "Search is unavailable right now. Please try again shortly.", syntax: "Check the search syntax: {m}",
     didYouMean: "Did you mean {s}?", more: "More results", section: "Section", date: "Date", author: "Author", tag: "Tag", sort: "Sort by",
     relevance: "Relevance", newest: "Newest first", remove: "Remove filter: {f}",
-    filters: "Filters", listbox: "Search results", complete: "Search for {s}",
+    filters: "Filters", listbox: "Search results", complete: "Search for {s}", completions: "Suggestions",
+    subscribe: "Subscribe to this search", share: "{p} of all articles",
   },
   fr: {
     placeholder: "Rechercher des articles", results: ["{n} résultat", "{n} résultats"],
@@ -52,7 +60,8 @@ const LABELS = {
     error: "La recherche est indisponible pour le moment. Réessayez dans un instant.", syntax: "Vérifiez la syntaxe de la recherche : {m}",
     didYouMean: "Vouliez-vous dire {s} ?", more: "Plus de résultats", section: "Rubrique", date: "Date", author: "Auteur", tag: "Mot-clé", sort: "Trier par",
     relevance: "Pertinence", newest: "Plus récents", remove: "Retirer le filtre : {f}",
-    filters: "Filtres", listbox: "Résultats de recherche", complete: "Rechercher {s}",
+    filters: "Filtres", listbox: "Résultats de recherche", complete: "Rechercher {s}", completions: "Suggestions",
+    subscribe: "S’abonner à cette recherche", share: "{p} de tous les articles",
   },
   de: {
     placeholder: "Artikel suchen", results: ["{n} Ergebnis", "{n} Ergebnisse"],
@@ -60,7 +69,8 @@ const LABELS = {
     error: "Die Suche ist gerade nicht erreichbar. Bitte gleich noch einmal versuchen.", syntax: "Bitte prüfen Sie die Suchsyntax: {m}",
     didYouMean: "Meinten Sie {s}?", more: "Weitere Ergebnisse", section: "Rubrik", date: "Datum", author: "Autor", tag: "Schlagwort", sort: "Sortieren nach",
     relevance: "Relevanz", newest: "Neueste zuerst", remove: "Filter entfernen: {f}",
-    filters: "Filter", listbox: "Suchergebnisse", complete: "Nach {s} suchen",
+    filters: "Filter", listbox: "Suchergebnisse", complete: "Nach {s} suchen", completions: "Vorschläge",
+    subscribe: "Diese Suche abonnieren", share: "{p} aller Artikel",
   },
 };
 
@@ -72,7 +82,7 @@ const STYLES = `
 --_mark:var(--news-search-mark,#ffe58a);--_error:var(--news-search-error,#b3261e);--_radius:var(--news-search-radius,8px)}
 :host([theme=dark]){color-scheme:dark;--_fg:var(--news-search-fg,#e6e8eb);--_bg:var(--news-search-bg,#16181b);
 --_muted:var(--news-search-muted,#a3acb7);--_border:var(--news-search-border,#3a4048);
---_accent:var(--news-search-accent,#8ab4f8);--_mark:var(--news-search-mark,#70601a);--_error:var(--news-search-error,#f2b8b5)}
+--_accent:var(--news-search-accent,#8ab4f8);--_mark:var(--news-search-mark,#463c10);--_error:var(--news-search-error,#f2b8b5)}
 :host([hidden]),[hidden]{display:none!important}
 *{box-sizing:border-box}
 .root{all:initial;display:block;font:16px/1.45 var(--_font);color:var(--_fg);background:var(--_bg);
@@ -80,8 +90,9 @@ const STYLES = `
 :focus-visible{outline:3px solid var(--_accent);outline-offset:2px}
 button,input,select{font:inherit;color:inherit}
 button{cursor:pointer}
-ul{list-style:none;margin:0;padding:0}
-p{margin:0}
+ul,ol{list-style:none;margin:0;padding:0}
+p,h3{margin:0}
+h3{font-size:1em}
 .field{display:flex;border:1px solid var(--_border);border-radius:var(--_radius)}
 .field:focus-within{outline:3px solid var(--_accent);outline-offset:2px;border-color:var(--_accent)}
 .field input{flex:1;min-width:0;border:0;outline:0;background:none;padding:10px 12px;font-size:1.05em}
@@ -90,7 +101,8 @@ p{margin:0}
 .status:not(:empty){margin:10px 2px 0;color:var(--_muted);font-size:.9em}
 .status.error{color:var(--_error);font-weight:600}
 .dym{margin:10px 2px 0}
-.dym a,.title{color:var(--_accent);font-weight:650}
+.dym a,.title,.feed{color:var(--_accent);font-weight:650}
+.feed{font-size:.875em;margin-inline-start:auto}
 .toolbar{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;justify-content:space-between;margin-top:8px}
 .sort{font-size:.875em;color:var(--_muted);display:flex;gap:6px;align-items:center}
 .sort select{background:var(--_bg);border:1px solid var(--_border);border-radius:4px;padding:4px 6px}
@@ -116,12 +128,13 @@ font-size:.875em;background:none;border:0;border-radius:4px;padding:3px 4px;text
 [role=option][aria-selected=true]{background:var(--_soft);outline:2px solid var(--_accent);outline-offset:-2px}
 .hit{padding:10px;border-bottom:1px solid var(--_border)}
 .title{font-size:1.1em;text-decoration:none;overflow-wrap:anywhere}
-a.title:hover{text-decoration:underline}
+a.title:hover,.feed:hover{text-decoration:underline}
 .meta{display:flex;flex-wrap:wrap;gap:4px 10px;margin-top:2px;font-size:.8em;color:var(--_muted)}
 .section{font-weight:700;text-transform:uppercase;letter-spacing:.04em}
 .snippet{margin-top:4px;overflow-wrap:anywhere}
 mark{background:var(--_mark);color:inherit;border-radius:2px;padding:0 1px}
-.completion{padding:6px 10px;color:var(--_muted)}
+#completions{margin-top:4px;border:1px solid var(--_border);border-radius:var(--_radius)}
+.completion{padding:6px 10px}
 .more{width:100%;margin-top:12px;padding:9px 16px;border:1px solid var(--_accent);border-radius:var(--_radius);background:var(--_bg);color:var(--_accent);font-weight:600}
 .more:disabled{opacity:.6;cursor:progress}
 `;
@@ -129,18 +142,18 @@ mark{background:var(--_mark);color:inherit;border-radius:2px;padding:0 1px}
 // Constant markup only: nothing from a response ever goes through innerHTML here.
 const SKELETON = `<div class="root" aria-busy="false">
 <div role="search"><div class="field">
-<input id="q" part="input" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="list"
+<input id="q" part="input" type="search" role="combobox" aria-autocomplete="list" aria-expanded="false" aria-controls="completions"
 aria-describedby="hint" autocomplete="off" spellcheck="false" enterkeyhint="search">
-</div>
+</div><ul id="completions" role="listbox" data-t-label="completions" hidden></ul>
 <p id="hint" class="hint" aria-live="polite"></p></div>
 <p id="status" class="status" role="status" aria-live="polite"></p>
 <div id="panel" hidden><p id="dym" class="dym" hidden></p>
-<div class="toolbar"><div id="chips" class="chips"></div><label class="sort"><span data-t="sort"></span><select id="sort">
+<div class="toolbar"><div id="chips" class="chips"></div><a id="feed" class="feed" type="application/atom+xml" data-t="subscribe"></a><label class="sort"><span data-t="sort"></span><select id="sort">
 <option value="relevance" data-t="relevance"></option><option value="newest" data-t="newest"></option></select></label></div>
 <div class="cols"><details id="facets" class="facets" part="facets" open><summary data-t="filters"></summary>
 <fieldset id="sections" class="facet"><legend class="facet-title" data-t="section"></legend><ul></ul></fieldset>
 <div id="dates" class="facet dates" role="group" aria-labelledby="dates-title"><span id="dates-title" class="facet-title" data-t="date"></span><ul></ul></div>
-</details><div part="results"><ul id="list" role="listbox" data-t-label="listbox"></ul>
+</details><div part="results"><ol id="list" data-t-label="listbox"></ol>
 <button id="more" class="more" type="button" data-t="more" hidden></button></div></div></div></div>`;
 
 let sheet = null; // one constructed sheet shared by all instances; exempt from style-src CSP
@@ -201,6 +214,7 @@ class NewsSearch extends HTMLElement {
   #el = {}; // shadow elements by id
   #state = emptyState();
   #data = null; // latest search response
+  #shares = null; // coverage="share": each date bucket's share of all articles, by bucket key
   #hits = []; // all hits shown, over every loaded page
   #open = false;
   #active = -1;
@@ -274,6 +288,7 @@ class NewsSearch extends HTMLElement {
     this.#format = {
       count: (forms, n) => fill(forms[plural.select(n) === "one" ? 0 : 1], { n: number.format(n) }),
       number: (n) => number.format(n),
+      percent: new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 }).format,
       published: dateFormat({ dateStyle: "medium" }),
       month: dateFormat({ month: "short", year: "numeric", timeZone: "UTC" }),
       day: dateFormat({ dateStyle: "medium", timeZone: "UTC" }),
@@ -295,7 +310,7 @@ class NewsSearch extends HTMLElement {
   // ---- events
 
   #bindEvents() {
-    const { q, list, sections, dates, sort, more, dym } = this.#el;
+    const { q, list, completions, sections, dates, sort, more, dym } = this.#el;
     q.addEventListener("input", () => {
       this.#state.q = q.value;
       this.#abort();
@@ -306,10 +321,11 @@ class NewsSearch extends HTMLElement {
       }, DEBOUNCE_MS);
     });
     q.addEventListener("keydown", (event) => this.#onKeyDown(event));
-    list.addEventListener("click", (event) => {
-      const option = event.target.closest("[role=option]");
-      if (option && !event.target.closest("a")) this.#choose(option);
+    completions.addEventListener("click", ({ target }) => {
+      const option = target.closest("[role=option]");
+      if (option) this.#runQuery(option.dataset.text);
     });
+    list.addEventListener("keydown", (event) => this.#onResultsKeyDown(event));
     sections.addEventListener("change", ({ target }) => {
       const others = this.#state.sections.filter((s) => s !== target.value);
       this.#refine({ sections: target.checked ? [...others, target.value] : others });
@@ -340,15 +356,22 @@ class NewsSearch extends HTMLElement {
     const options = this.#options();
     const last = options.length - 1;
     const i = this.#active;
-    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
-      if (last < 0) return;
+    const down = event.key === "ArrowDown";
+    if (down || event.key === "ArrowUp") {
+      const links = this.#resultLinks();
+      if (last < 0 && !links.length) return;
       event.preventDefault();
+      const wasOpen = this.#open;
       this.#setOpen(true);
-      this.#setActive(event.key === "ArrowDown" ? (i >= last ? 0 : i + 1) : i <= 0 ? last : i - 1);
+      // Past the last completion (or with none), ArrowDown goes on to the first result.
+      if (down && wasOpen && i >= last && links.length) {
+        this.#setActive(-1);
+        return links[0].focus();
+      }
+      if (last >= 0) this.#setActive(down ? (i >= last ? 0 : i + 1) : i <= 0 ? last : i - 1);
     } else if (event.key === "Enter") {
       event.preventDefault();
-      if (this.#open && options[i]) this.#choose(options[i]);
-      else this.#runQuery(this.#el.q.value);
+      this.#runQuery(this.#open && options[i] ? options[i].dataset.text : this.#el.q.value);
     } else if (event.key === "Escape" && (this.#open || this.#el.q.value || isActive(this.#state))) {
       // First Escape closes the list, the second clears the search.
       event.preventDefault();
@@ -360,11 +383,20 @@ class NewsSearch extends HTMLElement {
     }
   }
 
-  /** Enter on (or a click of) an option: run a completion, or open the article. */
-  #choose(option) {
-    if (option.dataset.text) return this.#runQuery(option.dataset.text);
-    const href = option.querySelector("a")?.href;
-    if (href) window.location.assign(href);
+  /** Arrows move between the result links (Enter opens one, as any link); ArrowUp from the
+   *  first, or Escape, goes back to the box. */
+  #onResultsKeyDown(event) {
+    const links = this.#resultLinks();
+    const i = links.indexOf(this.shadowRoot.activeElement);
+    const down = event.key === "ArrowDown";
+    if (i < 0 || !(down || event.key === "ArrowUp" || event.key === "Escape")) return;
+    event.preventDefault();
+    const next = event.key === "Escape" ? null : links[down ? Math.min(i + 1, links.length - 1) : i - 1];
+    (next || this.#el.q).focus();
+  }
+
+  #resultLinks() {
+    return [...this.#el.list.querySelectorAll("a.title")];
   }
 
   #runQuery(text) {
@@ -483,6 +515,10 @@ class NewsSearch extends HTMLElement {
     }
     const data = await this.#fetchPage(1);
     if (!data) return;
+    const seq = this.#seq;
+    const shares = this.getAttribute("coverage") === "share" ? await this.#fetchShares(data.date_interval) : null;
+    if (seq !== this.#seq) return;
+    this.#shares = shares;
     this.#data = data;
     this.#hits = [...data.hits];
     this.#renderAll();
@@ -496,7 +532,24 @@ class NewsSearch extends HTMLElement {
     const params = this.#stateParams();
     params.delete("prefix"); // a subscription is to the words, not to a half-typed one
     const url = new URL(`api/search.atom?${params}`, this.#base).href;
+    this.#el.feed.href = url;
     this.dispatchEvent(new CustomEvent("news-search:feed", { detail: { url }, bubbles: true, composed: true }));
+  }
+
+  /** coverage="share": the timeline of this search, at the date facet's interval and like its
+   *  counts ignoring the date filter, as a Map of bucket key to share; null when unavailable. */
+  async #fetchShares(interval) {
+    const params = this.#searchParams(1);
+    params.delete("date_from");
+    params.delete("date_to");
+    params.set("interval", interval);
+    try {
+      const response = await fetch(new URL(`api/timeline?${params}`, this.#base), { signal: this.#controller.signal });
+      const body = response.ok ? await response.json() : null;
+      return new Map((Array.isArray(body?.buckets) ? body.buckets : []).map((b) => [b.key, Number(b.share) || 0]));
+    } catch {
+      return null; // the date facet falls back to counts
+    }
   }
 
   async #loadMore(mode) {
@@ -510,7 +563,7 @@ class NewsSearch extends HTMLElement {
     this.#data = next;
     this.#hits.push(...next.hits);
     this.#state.page = next.page;
-    list.append(...next.hits.map((hit, i) => this.#hitOption(hit, start + i)));
+    list.append(...next.hits.map((hit, i) => this.#hitItem(hit, start + i)));
     more.hidden = next.page >= next.pages;
     this.#setOpen(true);
     this.#syncUrl(mode);
@@ -540,14 +593,16 @@ class NewsSearch extends HTMLElement {
   // ---- rendering
 
   #options() {
-    return [...this.#el.list.querySelectorAll("[role=option]")];
+    return [...this.#el.completions.children];
   }
 
   #setOpen(open) {
     this.#open = open;
+    const expanded = open && this.#options().length > 0;
     this.#el.panel.hidden = !open;
+    this.#el.completions.hidden = !expanded;
     if (!open) this.#setActive(-1);
-    this.#el.q.setAttribute("aria-expanded", String(open && this.#options().length > 0));
+    this.#el.q.setAttribute("aria-expanded", String(expanded));
   }
 
   #setActive(index) {
@@ -566,7 +621,7 @@ class NewsSearch extends HTMLElement {
   #showIdle(message, isError = false) {
     this.#data = null;
     this.#hits = [];
-    for (const el of this.#el.list.querySelectorAll(".hit")) el.remove();
+    this.#el.list.replaceChildren();
     this.#setOpen(false);
     this.#el.hint.textContent = "";
     this.#el.status.textContent = message;
@@ -582,8 +637,7 @@ class NewsSearch extends HTMLElement {
     this.#state.page = data.page;
     status.classList.remove("error");
     status.textContent = q && !data.total ? fill(this.#t.none, { q }) : this.#format.count(this.#t.results, data.total || 0);
-    for (const el of list.querySelectorAll(".hit")) el.remove();
-    list.append(...this.#hits.map((hit, i) => this.#hitOption(hit, i)));
+    list.replaceChildren(...this.#hits.map((hit, i) => this.#hitItem(hit, i)));
     more.hidden = !(data.page < data.pages);
     if (["relevance", "newest"].includes(data.sort)) sort.value = data.sort;
     this.#renderSuggestion(data.suggestion);
@@ -597,9 +651,10 @@ class NewsSearch extends HTMLElement {
     if (focused && !focused.isConnected) ((key && this.shadowRoot.querySelector(`[data-key="${CSS.escape(key)}"]`)) || this.#el.q).focus();
   }
 
-  #hitOption(hit, index) {
+  /** A hit: an article in the results list, its title a heading and (when safe) a link. */
+  #hitItem(hit, index) {
     const href = safeHref(hit.url, this.#base);
-    const title = h(href ? "a" : "span", { class: "title", href, tabindex: href && "-1" });
+    const title = h(href ? "a" : "span", { class: "title", href, "data-key": `hit:${index}` });
     title.append(hit.title_html ? sanitizeMarked(hit.title_html) : hit.title ?? "");
     const meta = h("p", { class: "meta" });
     if (hit.section) meta.append(h("span", { class: "section" }, hit.section));
@@ -609,12 +664,11 @@ class NewsSearch extends HTMLElement {
     }
     const snippet = h("p", { class: "snippet" });
     snippet.append(hit.snippet_html ? sanitizeMarked(hit.snippet_html) : hit.summary ?? "");
-    return h("li", { role: "option", id: `hit-${index}`, class: "hit", "aria-selected": "false" }, title, meta, snippet);
+    return h("li", { class: "hit" }, h("article", {}, h("h3", {}, title), meta, snippet));
   }
 
   #renderCompletions(texts) {
-    for (const el of this.#el.list.querySelectorAll(".completion")) el.remove();
-    this.#el.list.prepend(
+    this.#el.completions.replaceChildren(
       ...texts.map((text, i) => {
         const label = fill(this.#t.complete, { s: text });
         return h("li", { role: "option", id: `completion-${i}`, class: "completion", "aria-selected": "false", "data-text": text, "aria-label": label }, text);
@@ -668,22 +722,27 @@ class NewsSearch extends HTMLElement {
     );
   }
 
+  /** Each button's accessible name starts with its visible text (period, then count or share). */
   #renderDateFacet(buckets) {
-    const shown = Array.isArray(buckets) ? buckets.filter((b) => b.count > 0) : [];
-    const max = Math.max(1, ...shown.map((b) => b.count));
+    const shares = this.#shares;
+    const shown = (Array.isArray(buckets) ? buckets.filter((b) => b.count > 0) : [])
+      .map((b) => ({ ...b, value: shares ? shares.get(b.key) ?? 0 : b.count }));
+    const max = Math.max(shares ? 1e-9 : 1, ...shown.map((b) => b.value));
     this.#el.dates.hidden = !shown.length;
     this.#el.dates.querySelector("ul").replaceChildren(
       ...shown.map((b) => {
         const label = this.#bucketLabel(b.key);
+        const figure = shares ? this.#format.percent(b.value) : this.#format.number(b.count);
         const button = h(
           "button",
           { type: "button", "aria-pressed": String(b.from === this.#state.from && b.to === this.#state.to), "data-from": b.from, "data-to": b.to,
-            "data-key": `date:${b.key}`, "aria-label": `${label}: ${this.#format.count(this.#t.articles, b.count)}` },
+            "data-key": `date:${b.key}`, "aria-label": `${label}, ${shares ? fill(this.#t.share, { p: figure }) : this.#format.count(this.#t.articles, b.count)}` },
           h("span", {}, label),
-          h("span", { class: "count" }, this.#format.number(b.count)),
+          " ", // the visible text reads "Mar 2025 12", not "Mar 202512"
+          h("span", { class: "count" }, figure),
           h("span", { class: "bar" }),
         );
-        button.style.setProperty("--w", b.count / max);
+        button.style.setProperty("--w", b.value / max);
         return h("li", {}, button);
       }),
     );
