@@ -131,12 +131,13 @@ def date_keys(ticks: np.ndarray, sort: Sort) -> np.ndarray:
 
 def page_by_date(
     docs: np.ndarray, keys: np.ndarray, start: int, count: int, after: DatePosition | None, ids_of: Callable[[np.ndarray], list[str]],
-) -> tuple[list[tuple[int, int, str]], bool]:
-    """One page of (docnum, sort key, article id) in (key, id) order, from ``start`` of what
-    lies after ``after``, and whether more follow.
+) -> tuple[list[int], DatePosition | None]:
+    """One page of document numbers in (key, id) order, from ``start`` of what lies after
+    ``after``, and the position of its last hit when more follow (None on the last page).
 
-    Ids are read only where dates tie at the page's edges and at the cursor, so a page costs a
-    sort of the keys plus a few stored ids, not the ids of every match.
+    Ids are read only where dates tie (at the cursor, and within the page widened to whole
+    ties) and for the last hit, so a page costs a sort of the keys plus a few stored ids,
+    not the ids of every match.
     """
     if after is not None:
         beyond = keys > after.key
@@ -145,15 +146,21 @@ def page_by_date(
             beyond[tied[np.array([i > after.article_id for i in ids_of(docs[tied])], dtype=bool)]] = True
         docs, keys = docs[beyond], keys[beyond]
     if start >= docs.size or count <= 0:
-        return [], False
+        return [], None
     order = np.argsort(keys, kind="stable")
     sorted_keys = keys[order]
     end = min(start + count, docs.size)
     # Widen the window to whole groups of equal keys, order them by id, cut the page back out.
     low = int(np.searchsorted(sorted_keys, sorted_keys[start], "left"))
     high = int(np.searchsorted(sorted_keys, sorted_keys[end - 1], "right"))
-    window = docs[order[low:high]]
-    ids = ids_of(window)
-    rows = sorted(zip(sorted_keys[low:high].tolist(), ids, window.tolist()))
-    page = [(docnum, key, article_id) for key, article_id, docnum in rows[start - low : end - low]]
-    return page, end < docs.size
+    window, window_keys = docs[order[low:high]], sorted_keys[low:high]
+    # Ids where a date is shared (to order the tie) and of the page's last hit (for the cursor).
+    shared = np.zeros(window.size, dtype=bool)
+    shared[1:] |= window_keys[1:] == window_keys[:-1]
+    shared[:-1] |= window_keys[:-1] == window_keys[1:]
+    shared[end - 1 - low] = True
+    ids = np.full(window.size, "", dtype=object)
+    ids[shared] = ids_of(window[shared])
+    rows = sorted(zip(window_keys.tolist(), ids.tolist(), window.tolist()))
+    last_key, last_id, _ = rows[end - 1 - low]
+    return [docnum for _key, _id, docnum in rows[start - low : end - low]], DatePosition(last_key, last_id) if end < docs.size else None

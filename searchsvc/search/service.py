@@ -37,7 +37,7 @@ from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
 from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
-from searchsvc.search.cursors import CursorCodec, DatePosition, RankPosition, date_keys, page_by_date
+from searchsvc.search.cursors import CursorCodec, RankPosition, date_keys, page_by_date
 from searchsvc.search.facets import DateFacet, KeywordFacet, SectionFacet
 from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS, Highlighter
 from searchsvc.search.model import (
@@ -297,11 +297,9 @@ class SearchService:
                 next_cursor = self._cursors.make(request, RankPosition(version, start + len(page_docs)))
         else:
             selected_ticks = ticks if keep is None else ticks[keep]
-            page, more = page_by_date(selected, date_keys(selected_ticks, sort), start, request.per_page, position,
-                                      lambda docs: [view.searcher.stored_fields(docnum)["id"] for docnum in docs.tolist()])
-            page_docs = [docnum for docnum, _key, _id in page]
-            if more:
-                next_cursor = self._cursors.make(request, DatePosition(page[-1][1], page[-1][2]))
+            page_docs, last = page_by_date(selected, date_keys(selected_ticks, sort), start, request.per_page, position,
+                                           lambda docs: [view.searcher.stored_fields(docnum)["id"] for docnum in docs.tolist()])
+            next_cursor = self._cursors.make(request, last) if last else None
             scores = self._scores(view, ranked, page_docs) if not browsing and "score" in request.fields else {}
 
         marking = request.highlight and not browsing and {"title_html", "snippet_html"} & set(request.fields)
