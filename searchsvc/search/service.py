@@ -24,9 +24,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import cached_property
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time as clock, timezone
+from functools import cached_property
 from pathlib import Path
 import numpy as np
 from whoosh import query as wq
