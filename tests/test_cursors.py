@@ -34,6 +34,7 @@ def record(number: int, published: datetime | None, prefix: str = "a", word: str
 
 
 def write_corpus(folder: Path, records: list[dict[str, Any]]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
     source = folder / "articles.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
     index_dir = folder / "index"
@@ -211,3 +212,18 @@ def test_cursors_walk_past_the_10000_hit_window_by_date_and_by_relevance(deep_se
     assert scores == sorted(scores, reverse=True)
     head = [h["id"] for page in (1, 2, 3) for h in search(deep_server, q="harbor", per_page=100, page=page, fields="id", facets="")["hits"]]
     assert head == [h["id"] for h in by_relevance[:300]]
+
+
+def test_nodes_sharing_SEARCHSVC_CURSOR_KEY_accept_each_others_cursors(tmp_path: Path) -> None:
+    """Behind a load balancer, the next page may be asked of another replica."""
+    records = [record(n, START + timedelta(hours=n % 7)) for n in range(60)]
+    shared = {"SEARCHSVC_CURSOR_KEY": "a-cluster-wide-cursor-secret"}
+    one, two, alone = (write_corpus(tmp_path / name, records) for name in ("one", "two", "alone"))
+    with Server(one, env=shared) as first, Server(two, env=shared) as second, Server(alone) as other:
+        page = search(first, q="", sort="newest", per_page=8, fields="id")
+        on_first, on_second = (search(node, q="", sort="newest", per_page=8, fields="id", after=page["next_cursor"]) for node in (first, second))
+        assert on_second["hits"] == on_first["hits"] and on_second["hits"] and on_second["next_cursor"]
+        refused = search(other, 400, q="", sort="newest", per_page=8, after=page["next_cursor"])
+        assert (refused["code"], refused["parameter"]) == ("invalid_cursor", "after")
+        assert not (one / KEY_FILE).exists() and (alone / KEY_FILE).exists()
+        assert shared["SEARCHSVC_CURSOR_KEY"] not in Path(first.log.name).read_text("utf-8")

@@ -1,7 +1,8 @@
 """Cursors: deep and stable paging (``next_cursor``, ``after=``).
 
 A cursor is an itsdangerous-signed token (HMAC-SHA1 under a secret kept beside the index in
-``cursor.key``, made once with ``secrets`` and never logged): readable base64 JSON, but a
+``cursor.key``, made once with ``secrets`` and never logged, or ``SEARCHSVC_CURSOR_KEY``, which
+every node of a cluster shares): readable base64 JSON, but a
 changed, truncated or forged one fails its signature and is refused. It names the search it
 belongs to (a digest of the query, filters and sort), so it cannot page another search.
 

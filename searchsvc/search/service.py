@@ -24,7 +24,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time as clock, timezone
 from functools import cached_property
 from pathlib import Path
@@ -81,6 +81,7 @@ class SearchSettings:
     ranking: RankingSettings = RankingSettings()
     freshness: FreshnessSettings = FreshnessSettings()
     synonyms_file: Path | None = None  # search/synonyms.py
+    cursor_key: str | None = field(default=None, repr=False)  # signs cursors (search/cursors.py); None: cursor.key beside the index
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,8 @@ class SearchService:
     @cached_property
     def _cursors(self) -> CursorCodec:
         """Made at the first search, so only a served index gets a cursor key."""
-        return CursorCodec.beside(self.store.root)
+        key = self.settings.cursor_key
+        return CursorCodec(key.encode()) if key else CursorCodec.beside(self.store.root)
 
     # -- public API ---------------------------------------------------------------------
 
