@@ -40,6 +40,8 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_MAX_LAG         seconds a replica may lag before /healthz answers 503 (default: 60)
     SEARCHSVC_PUBLIC_URL      the site's public base URL, for links in feeds and OpenSearch (default: the request's)
     SEARCHSVC_SITE_NAME       the name the browser's search box and feeds show (default: searchsvc)
+    SEARCHSVC_CURSOR_KEY      the secret that signs cursors, the same on every node of a cluster
+                            (default: cursor.key beside the index, made at the first search)
     """
     env = os.environ if env is None else env
     origins = [o.strip() for o in env.get("SEARCHSVC_CORS_ORIGINS", "*").split(",") if o.strip()]
@@ -70,6 +72,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MAX_LAG": float(env.get("SEARCHSVC_MAX_LAG", "60")),
         "PUBLIC_URL": env.get("SEARCHSVC_PUBLIC_URL", "").strip().rstrip("/") or None,
         "SITE_NAME": env.get("SEARCHSVC_SITE_NAME", "").strip() or "searchsvc",
+        "CURSOR_KEY": env.get("SEARCHSVC_CURSOR_KEY", "").strip() or None,
     }
 
 

@@ -67,6 +67,7 @@ def init_app(app: Flask) -> None:
                 flat_days=app.config["FRESHNESS_FLAT"],
             ),
             synonyms_file=app.config["SYNONYMS"],
+            cursor_key=app.config.get("CURSOR_KEY"),
         ),
     )
     api = SearchApi(app, spec_kwargs={"extra_plugins": [error_docs.CommonErrors(), parameter_docs.QueryParameters(), examples.Examples()]})

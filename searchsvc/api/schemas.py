@@ -12,6 +12,7 @@ from searchsvc.articles import parse_datetime
 from searchsvc.search import (
     DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, HIT_FIELDS, MAX_FACET_SIZE, DateField, DateInterval, Sort, TimelineInterval,
 )
+from searchsvc.search.cursors import MAX_CURSOR_CHARS
 from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS
 from searchsvc.search.query import MAX_QUERY_CHARS
 
@@ -128,6 +129,15 @@ class SearchArgs(Schema):
         DateField, by_value=True, load_default=DateField.PUBLISHED,
         metadata={"description": "The date that date_from/date_to, the newest/oldest sorts and the date facet read: published (default) or updated (an article's last revision; its published date when it has none)."},
     )
+    after = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=MAX_CURSOR_CHARS),
+        metadata={"description": "A cursor: the next_cursor of the previous page, with the same q, filters, sort, date_field, prefix and freshness "
+                  "(per_page, fields and facets may change; page must be absent). Pages past the 10,000-hit window of page numbers. "
+                  "Date sorts resume after the last hit's (date, id): every article matching for the whole walk is returned exactly once, "
+                  "even while the index changes. Relevance holds only within one index version: after a write, 400 stale_cursor. "
+                  "A cursor of another search, altered or truncated: 400 invalid_cursor."},
+    )
     facet_size = fields.Integer(
         load_default=DEFAULT_FACET_SIZE,
         validate=validate.Range(min=1, max=MAX_FACET_SIZE),
@@ -235,6 +245,10 @@ class SearchResponse(Schema):
     facets_omitted = fields.Dict(
         keys=fields.String(), values=fields.Integer(), required=True,
         metadata={"description": "Per author/tag facet asked for: how many other values had matches but were left out by facet_size."},
+    )
+    next_cursor = fields.String(
+        required=True, allow_none=True,
+        metadata={"description": "Pass as after= for the next page (opaque, signed); null on the last page."},
     )
     suggestion = fields.Nested(
         "SuggestionSchema", allow_none=True,

@@ -50,6 +50,7 @@ def search_request(args: dict[str, Any], **overrides: Any) -> SearchRequest:
         fields=tuple(dict.fromkeys(args["fields_"])),
         snippet_length=args["snippet_length"],
         highlight=args["highlight"],
+        after=args["after"],
     )
     return replace(request, **overrides) if overrides else request
 

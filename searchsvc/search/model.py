@@ -57,6 +57,7 @@ class SearchRequest:
     fields: tuple[str, ...] = HIT_FIELDS  # the hit fields to return: work for the others is skipped
     snippet_length: int | None = None  # characters of snippet text; None: the default (200)
     highlight: bool = True  # False: title_html and snippet_html without <mark>
+    after: str | None = None  # a cursor (next_cursor of the previous page): search/cursors.py
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class SearchResult:
     hit_fields: tuple[str, ...] = HIT_FIELDS  # the hit fields asked for
     author_facet: ValueCounts | None = None
     tag_facet: ValueCounts | None = None
+    next_cursor: str | None = None  # the next page's cursor; None on the last page
 
     @property
     def facets(self) -> dict[str, list[SectionCount] | list[DateBucket]]:

@@ -24,8 +24,9 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time as clock, timezone
+from functools import cached_property
 from pathlib import Path
 import numpy as np
 from whoosh import query as wq
@@ -36,6 +37,7 @@ from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
 from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
+from searchsvc.search.cursors import CursorCodec, RankPosition, date_keys, page_by_date
 from searchsvc.search.facets import DateFacet, KeywordFacet, SectionFacet
 from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS, Highlighter
 from searchsvc.search.model import (
@@ -79,6 +81,7 @@ class SearchSettings:
     ranking: RankingSettings = RankingSettings()
     freshness: FreshnessSettings = FreshnessSettings()
     synonyms_file: Path | None = None  # search/synonyms.py
+    cursor_key: str | None = field(default=None, repr=False)  # signs cursors (search/cursors.py); None: cursor.key beside the index
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,12 @@ class SearchService:
             self._parsers = {view.generation.name: parser}
         return parser
 
+    @cached_property
+    def _cursors(self) -> CursorCodec:
+        """Made at the first search, so only a served index gets a cursor key."""
+        key = self.settings.cursor_key
+        return CursorCodec(key.encode()) if key else CursorCodec.beside(self.store.root)
+
     # -- public API ---------------------------------------------------------------------
 
     def status(self) -> IndexStatus:
@@ -243,7 +252,9 @@ class SearchService:
         return result
 
     def _search(self, view: _View, request: SearchRequest, started: float, deadline: float) -> SearchResult:
-        if request.page * request.per_page > MAX_RESULT_WINDOW:
+        if request.after is not None and request.page != 1:
+            raise SearchError("page and after exclude each other: a cursor carries its own position.", "page")
+        if request.after is None and request.page * request.per_page > MAX_RESULT_WINDOW:
             raise SearchError(f"page × per_page may be at most {MAX_RESULT_WINDOW}; narrow the search instead.", "page")
         _check_facets(request)
         _check_fields(request)
@@ -252,6 +263,9 @@ class SearchService:
         query = self._synonyms.expand(parsed)  # what matches: the reader's words and their synonyms
         browsing = isinstance(parsed, wq.Every)
         sort = request.sort or (Sort.NEWEST if browsing else Sort.RELEVANCE)
+        by_date = browsing or sort is not Sort.RELEVANCE
+        version = f"{view.generation.name}.{view.version[1]}"
+        position = self._cursors.open(request, by_date, version) if request.after is not None else None
 
         matched, partial = self._matching_docs(view, query, deadline)
         codes = view.columns.section_codes[matched]
@@ -274,15 +288,20 @@ class SearchService:
 
         keep = _all_but(filters, None)
         selected = matched if keep is None else matched[keep]
-        start = (request.page - 1) * request.per_page
+        start = position.offset if isinstance(position, RankPosition) else (request.page - 1) * request.per_page
         ranked = self._ranker.query(query)
-        if sort is Sort.RELEVANCE and not browsing:
+        next_cursor = None
+        if not by_date:
             freshness = half_life(request.freshness, self.settings.freshness)
             page_docs, scores, timed_out = self._top_by_relevance(view, ranked, selected, keep is not None, start, request.per_page, freshness, deadline)
             partial = partial or timed_out
+            if start + len(page_docs) < selected.size and page_docs:
+                next_cursor = self._cursors.make(request, RankPosition(version, start + len(page_docs)))
         else:
             selected_ticks = ticks if keep is None else ticks[keep]
-            page_docs = _page_by_date(selected, selected_ticks, sort, start, request.per_page)
+            page_docs, last = page_by_date(selected, date_keys(selected_ticks, sort), start, request.per_page, position,
+                                           lambda docs: [view.searcher.stored_fields(docnum)["id"] for docnum in docs.tolist()])
+            next_cursor = self._cursors.make(request, last) if last else None
             scores = self._scores(view, ranked, page_docs) if not browsing and "score" in request.fields else {}
 
         marking = request.highlight and not browsing and {"title_html", "snippet_html"} & set(request.fields)
@@ -307,6 +326,7 @@ class SearchService:
             hit_fields=request.fields,
             author_facet=keyword_facets.get("author"),
             tag_facet=keyword_facets.get("tag"),
+            next_cursor=next_cursor,
         )
 
     # -- steps ----------------------------------------------------------------------------
@@ -377,10 +397,14 @@ class SearchService:
             top, timed_out = best(selected, scores, depth), False
         else:
             top, timed_out = self._collect(view, ranked, set(selected.tolist()) if filtered else None, depth, deadline)
-        if self.settings.ranking.feedback_docs and top:
-            top = self._ranker.feedback(view.searcher, top, lengths)
+        # Only the pool is re-ranked, however deep the page: the order past it stays the plain
+        # score's, so every page (and cursor) of one index version cuts the same order.
+        pool, rest = top[: self.settings.ranking.pool], top[self.settings.ranking.pool :]
+        if self.settings.ranking.feedback_docs and pool:
+            pool = self._ranker.feedback(view.searcher, pool, lengths)
         if freshness:
-            top = rescore(top, view.columns.ticks, freshness, self.settings.freshness)
+            pool = rescore(pool, view.columns.ticks, freshness, self.settings.freshness)
+        top = pool + rest
         page = top[start : start + count]
         return [docnum for docnum, _ in page], dict(page), timed_out
 
@@ -542,16 +566,3 @@ def _check_facets(request: SearchRequest) -> None:
         raise SearchError(f"unknown facet {unknown[0]!r}; facets are {', '.join(FACET_NAMES)}.", "facets")
     if not 1 <= request.facet_size <= MAX_FACET_SIZE:
         raise SearchError(f"facet_size must be from 1 to {MAX_FACET_SIZE}.", "facet_size")
-
-
-def _page_by_date(docs: np.ndarray, ticks: np.ndarray, sort: Sort, start: int, count: int) -> list[int]:
-    """One page of documents by date (undated last), ties in index order."""
-    if start >= docs.size:
-        return []
-    if sort is Sort.OLDEST:
-        keys = np.where(ticks == MISSING_TICKS, np.iinfo(np.int64).max, ticks)
-    else:
-        keys = np.where(ticks == MISSING_TICKS, np.iinfo(np.int64).max, -ticks)
-    order = np.argsort(keys, kind="stable")[start : start + count]
-    return docs[order].tolist()
-
