@@ -49,6 +49,7 @@ def search_request(args: dict[str, Any], **overrides: Any) -> SearchRequest:
         fields=tuple(dict.fromkeys(args["fields_"])),
         snippet_length=args["snippet_length"],
         highlight=args["highlight"],
+        collapse_duplicates=args["collapse"] == "duplicates",
     )
     return replace(request, **overrides) if overrides else request
 

@@ -57,6 +57,7 @@ class SearchRequest:
     fields: tuple[str, ...] = HIT_FIELDS  # the hit fields to return: work for the others is skipped
     snippet_length: int | None = None  # characters of snippet text; None: the default (200)
     highlight: bool = True  # False: title_html and snippet_html without <mark>
+    collapse_duplicates: bool = False  # one hit per group of near-duplicates (search/duplicates.py)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class Hit:
     score: float
     title_html: str
     snippet_html: str
+    similar_count: int | None = None  # collapsed: how many other matching articles its group holds
+    similar_ids: tuple[str, ...] | None = None  # collapsed: their ids (at most MAX_SIMILAR_IDS)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class SearchResult:
     hit_fields: tuple[str, ...] = HIT_FIELDS  # the hit fields asked for
     author_facet: ValueCounts | None = None
     tag_facet: ValueCounts | None = None
+    total_groups: int | None = None  # collapsed: groups of near-duplicates (total counts articles)
 
     @property
     def facets(self) -> dict[str, list[SectionCount] | list[DateBucket]]:
@@ -136,7 +140,7 @@ class SearchResult:
 
     @property
     def pages(self) -> int:
-        return -(-self.total // self.per_page)
+        return -(-(self.total if self.total_groups is None else self.total_groups) // self.per_page)
 
 
 class SearchError(ValueError):

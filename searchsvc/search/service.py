@@ -35,6 +35,7 @@ from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
+from searchsvc.search import duplicates
 from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
 from searchsvc.search.facets import DateFacet, KeywordFacet, SectionFacet
 from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS, Highlighter
@@ -274,6 +275,11 @@ class SearchService:
 
         keep = _all_but(filters, None)
         selected = matched if keep is None else matched[keep]
+        articles, grouped, groups = selected.size, selected, None
+        if request.collapse_duplicates:  # one hit per group of near-duplicates: its newest article
+            groups = duplicates.group(view.columns.bands[selected], ticks if keep is None else ticks[keep])
+            keep = duplicates.collapse(keep, matched.size, groups)
+            selected = matched[keep]
         start = (request.page - 1) * request.per_page
         ranked = self._ranker.query(query)
         if sort is Sort.RELEVANCE and not browsing:
@@ -289,9 +295,12 @@ class SearchService:
         words = query_words(query, view.searcher.reader()) if marking else {}
         # Highlighting re-analyzes text: past the deadline, hits show their plain opening.
         hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}, request) for docnum in page_docs]
+        if groups is not None:
+            hits = [self._with_similar(view, hit, docnum, grouped, groups) for hit, docnum in zip(hits, page_docs)]
         return SearchResult(
             query=request.q,
-            total=int(selected.size),
+            total=int(articles),
+            total_groups=groups.count if groups is not None else None,
             page=request.page,
             per_page=request.per_page,
             sort=sort,
@@ -403,6 +412,12 @@ class SearchService:
             return dict(zip(pool.tolist(), scores.tolist()))
         results = view.searcher.search(parsed, limit=len(docnums), filter=set(docnums))
         return {hit.docnum: float(hit.score or 0.0) for hit in results}
+
+    def _with_similar(self, view: _View, hit: Hit, docnum: int, grouped: np.ndarray, groups: duplicates.Groups) -> Hit:
+        """The hit with the other members of its near-duplicate group (``grouped`` were grouped)."""
+        others = grouped[groups.others(int(np.searchsorted(grouped, docnum)))]
+        ids = tuple(view.searcher.stored_fields(int(d))["id"] for d in others[: duplicates.MAX_SIMILAR_IDS])
+        return replace(hit, similar_count=int(others.size), similar_ids=ids)
 
     def _hit(self, view: _View, docnum: int, score: float, words: dict[str, set[str]], request: SearchRequest) -> Hit:
         """A hit; its HTML only when asked for (``fields``): a snippet is the costliest part."""
