@@ -64,6 +64,7 @@ def group(bands: np.ndarray, ticks: np.ndarray) -> Groups:
 
 def _joined_pairs(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs (neighbours in some band's order with equal values), verified."""
+    size = bands.shape[0]
     firsts, seconds = [], []
     for band in bands.T:
         order = np.argsort(band, kind="stable")
@@ -74,7 +75,8 @@ def _joined_pairs(bands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first, second = np.concatenate(firsts), np.concatenate(seconds)
     if first.size == 0:
         return first, second
-    first, second = np.unique(np.stack([first, second]), axis=1)  # a pair equal in several bands: once
+    pairs = np.unique(np.minimum(first, second) * size + np.maximum(first, second))  # equal in several bands: once
+    first, second = pairs // size, pairs % size
     values = signature_values(bands)
     similar = (values[first] == values[second]).mean(axis=1) >= SIMILARITY
     return first[similar], second[similar]
