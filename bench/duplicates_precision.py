@@ -47,6 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--index-dir", type=Path, help="keep the index here (reused when present)")
     parser.add_argument("--sample", type=int, default=0, help="print this many groups to judge instead of scoring")
+    parser.add_argument("--seed", type=int, default=SEED, help="of the sample")
     args = parser.parse_args()
     articles = load_reuters()
     with tempfile.TemporaryDirectory(prefix="bench-dup-precision-") as folder:
@@ -58,7 +59,7 @@ def main() -> None:
         members = sum(len(g) for g in groups)
         print(f"{len(articles):,} articles; {len(groups):,} groups of 2 or more holding {members:,} articles")
         if args.sample:
-            for group in random.Random(SEED).sample(groups, args.sample):
+            for group in random.Random(args.seed).sample(groups, args.sample):
                 print("\n=== group", json.dumps(sorted(group)))
                 for article_id in group:
                     article = service.article(article_id)

@@ -4,6 +4,7 @@ text; collapse="none" turns it off. Real gunicorn, real Chromium (tests/test_wid
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tests.widget_support import HostPages, host_page
 ORIGINAL = json.loads((DEMO_DIR / "articles.jsonl").read_text("utf-8").splitlines()[0])
 # Two wire rewrites of the first demo article; the title carries markup that must stay text.
 COPIES = [
-    {**ORIGINAL, "id": f"wire-{n}", "url": None, "title": f"{ORIGINAL['title']} <b>update {n}</b>", "published": f"2030-01-0{n}T00:00:00+00:00"}
+    {**ORIGINAL, "id": f"wire-{n}", "url": None, "title": f"{ORIGINAL['title']} <b>update {n}</b>", "published": (datetime.fromisoformat(ORIGINAL["published"]) + timedelta(hours=n)).isoformat()}
     for n in (1, 2)
 ]
 
