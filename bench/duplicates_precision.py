@@ -65,13 +65,14 @@ def main() -> None:
                     article = service.article(article_id)
                     print(f"  [{article_id}] {article.published:%Y-%m-%d %H:%M} {article.title!r}\n      {' '.join(article.body.split())[:300]!r}")
             return
-        judged = json.loads(JUDGED.read_text("utf-8"))
+        judged = json.loads(JUDGED.read_text("utf-8"))["groups"]
         found = {frozenset(g) for g in groups}
-        still = [j for j in judged["groups"] if frozenset(j["ids"]) in found]
-        same = sum(j["verdict"] == "same story" for j in still)
-        print(f"judged groups found again: {len(still)} of {len(judged['groups'])}; precision (every member the same story): "
-              f"{same} of {len(still)} = {same / max(len(still), 1):.2f}")
-
+        for sample in sorted({j["sample"] for j in judged}):
+            drawn = [j for j in judged if j["sample"] == sample]
+            still = [j for j in drawn if frozenset(j["ids"]) in found]
+            same = sum(j["verdict"] == "same story" for j in still)
+            print(f"sample {sample}: {len(still)} of {len(drawn)} judged groups found again; every member the same story in "
+                  f"{same} of {len(still)} (precision {same / max(len(still), 1):.2f})")
 
 if __name__ == "__main__":
     main()
