@@ -104,12 +104,23 @@ class _View:
         self._postings = postings
         self._live: np.ndarray | None = None
         self._plain: PlainQueryMatcher | None = None
+        self._grouped: dict[DateField, duplicates.Groups] = {}
 
     @property
     def plain(self) -> PlainQueryMatcher:
         if self._plain is None:
             self._plain = PlainQueryMatcher(self.searcher.reader(), self._postings, self.live_docs())
         return self._plain
+
+    def duplicates(self, docs: np.ndarray, ticks: np.ndarray, date_field: DateField) -> duplicates.Groups:
+        """The near-duplicate groups of ``docs`` (search/duplicates.py); those of every document
+        (browsing without filters, the costliest) computed once per version and date field."""
+        if docs.size < self.live_docs().size:
+            return duplicates.group(self.columns.bands[docs], ticks)
+        found = self._grouped.get(date_field)
+        if found is None:
+            found = self._grouped[date_field] = duplicates.group(self.columns.bands[docs], ticks)
+        return found
 
     def live_docs(self) -> np.ndarray:
         """Every document number not deleted (what an empty query matches)."""
@@ -277,7 +288,7 @@ class SearchService:
         selected = matched if keep is None else matched[keep]
         articles, grouped, groups = selected.size, selected, None
         if request.collapse_duplicates:  # one hit per group of near-duplicates: its newest article
-            groups = duplicates.group(view.columns.bands[selected], ticks if keep is None else ticks[keep])
+            groups = view.duplicates(selected, ticks if keep is None else ticks[keep], request.date_field)
             keep = duplicates.collapse(keep, matched.size, groups)
             selected = matched[keep]
         start = (request.page - 1) * request.per_page
