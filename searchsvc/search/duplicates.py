@@ -2,12 +2,12 @@
 
 At query time, over the MinHash band columns of the matching documents only
 (near_duplicates.py): per band, the documents sorted by band value; neighbours with an
-equal value are candidates (LSH), and a candidate pair joins only when the share of equal
+equal value are candidates (LSH). A candidate pair joins only when the share of equal
 MinHash values over all 64 (the Jaccard estimate of their word 3-shingles) reaches
-``SIMILARITY``, so articles that merely share a topic stay apart; and only when they were published within
-36 hours of each other, so a recurring report (the same template and headline on another
-day, with new figures) is not taken for a rewrite. Groups are
-the connected components of the joined pairs (scipy). The newest member (then the last
+``SIMILARITY``, so articles that merely share a topic stay apart; and only when they were
+published within 36 hours of each other, so a recurring report (the same template and
+headline on another day, with new figures) is not taken for a rewrite. Groups are the
+connected components of the joined pairs (scipy). The newest member (then the last
 written) represents a group: a rewrite or correction usually supersedes what it repeats.
 """
 

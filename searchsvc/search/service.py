@@ -112,7 +112,7 @@ class _View:
             self._plain = PlainQueryMatcher(self.searcher.reader(), self._postings, self.live_docs())
         return self._plain
 
-    def duplicates(self, docs: np.ndarray, ticks: np.ndarray, date_field: DateField) -> duplicates.Groups:
+    def duplicate_groups(self, docs: np.ndarray, ticks: np.ndarray, date_field: DateField) -> duplicates.Groups:
         """The near-duplicate groups of ``docs`` (search/duplicates.py); those of every document
         (browsing without filters, the costliest) computed once per version and date field."""
         if docs.size < self.live_docs().size:
@@ -288,7 +288,7 @@ class SearchService:
         selected = matched if keep is None else matched[keep]
         articles, grouped, groups = selected.size, selected, None
         if request.collapse_duplicates:  # one hit per group of near-duplicates: its newest article
-            groups = view.duplicates(selected, ticks if keep is None else ticks[keep], request.date_field)
+            groups = view.duplicate_groups(selected, ticks if keep is None else ticks[keep], request.date_field)
             keep = duplicates.collapse(keep, matched.size, groups)
             selected = matched[keep]
         start = (request.page - 1) * request.per_page
@@ -322,7 +322,7 @@ class SearchService:
             date_facet=date_facet,
             partial=partial,
             suggestion=self._did_you_mean(view, request.q, self._parser(view).parse(request.q, view.searcher.reader()) if request.prefix_last else parsed, matched.size, deadline)
-            if not browsing and selected.size < FEW_RESULTS else None,  # corrections are of whole words, a typed prefix included
+            if not browsing and articles < FEW_RESULTS else None,  # corrections are of whole words, a typed prefix included
             facet_names=request.facets,
             hit_fields=request.fields,
             author_facet=keyword_facets.get("author"),
