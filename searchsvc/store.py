@@ -41,6 +41,7 @@ from whoosh.index import FileIndex
 from whoosh.reading import EmptyReader, IndexReader
 
 from searchsvc.articles import Article, load_article
+from searchsvc.near_duplicates import BAND_FIELDS, band_field, band_values
 from searchsvc.posting_arrays import PostingArraysCodec
 
 CURRENT_FILE = "CURRENT"
@@ -181,6 +182,8 @@ def build_schema() -> Schema:
         # Scorable only so Whoosh keeps its (one byte) lengths: without them, writing each
         # posting looks for the missing lengths file on disk, and indexing takes 60% longer.
         words=FieldType(DistinctWords(), word_analyzer(), scorable=True),
+        # Near-duplicate MinHash bands (near_duplicates.py), read as columns by collapse=duplicates.
+        **{name: band_field() for name in BAND_FIELDS},
     )
 
 
@@ -198,6 +201,7 @@ def article_fields(article: Article) -> dict[str, Any]:
         "authors": list(article.authors),
         "tags": list(article.tags),
         "words": article.title + "\n" + article.body,
+        **band_values(article.title, article.body),
     }
     if article.published is not None:
         # Whoosh compares naive datetimes; store UTC wall time.

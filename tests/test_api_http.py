@@ -144,7 +144,7 @@ def test_health_openapi_and_docs(server: Server) -> None:
     status, spec = get_json(server.url + "/openapi.json")
     assert status == 200 and {"/api/search", "/api/articles/{article_id}", "/healthz"} <= set(spec["paths"])
     documented = {p["name"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
-    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness", "author", "tag", "facets", "facet_size", "prefix", "date_field", "fields", "snippet_length", "highlight", "after"}
+    assert documented == {"q", "section", "date_from", "date_to", "sort", "page", "per_page", "date_interval", "freshness", "author", "tag", "facets", "facet_size", "prefix", "date_field", "fields", "snippet_length", "highlight", "after", "collapse"}
     with urllib.request.urlopen(server.url + "/docs") as response:
         page = response.read().decode()
     assert "/api/search" in page and "per_page" in page

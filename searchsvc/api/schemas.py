@@ -13,6 +13,7 @@ from searchsvc.search import (
     DEFAULT_FACET_SIZE, DEFAULT_FACETS, FACET_NAMES, HIT_FIELDS, MAX_FACET_SIZE, DateField, DateInterval, Sort, TimelineInterval,
 )
 from searchsvc.search.cursors import MAX_CURSOR_CHARS
+from searchsvc.search.duplicates import MAX_SIMILAR_IDS
 from searchsvc.search.highlight import MAX_SNIPPET_CHARS, MIN_SNIPPET_CHARS, SNIPPET_CHARS
 from searchsvc.search.query import MAX_QUERY_CHARS
 
@@ -143,6 +144,14 @@ class SearchArgs(Schema):
         validate=validate.Range(min=1, max=MAX_FACET_SIZE),
         metadata={"description": "Most values shown per author and tag facet (selected values are always shown); facets_omitted counts the rest."},
     )
+    collapse = fields.String(
+        load_default=None,
+        validate=validate.OneOf(["duplicates"]),
+        metadata={"description": "duplicates: one hit per group of near-duplicate matching articles (wire copies, rewrites, corrections; "
+                  "word 3-shingles with an estimated Jaccard similarity of 0.5 or more), represented by its newest article; each hit "
+                  "then carries similar_count and similar_ids, total_groups counts the groups and pages page over groups. total and the "
+                  "facet counts still count articles. Absent: every matching article is a hit."},
+    )
 
 
 class ArticleSummary(Schema):
@@ -173,10 +182,13 @@ class HitSchema(ArticleSummary):
     score = fields.Float(metadata={"description": "Relevance score (0 when browsing without a query)."})
     title_html = fields.String(metadata={"description": "The title, HTML-escaped, query words in <mark>."})
     snippet_html = fields.String(metadata={"description": "Up to three body fragments with the query words, HTML-escaped, words in <mark>."})
+    similar_count = fields.Integer(metadata={"description": "With collapse=duplicates: how many other matching articles are near-duplicates of this one (its group, less itself)."})
+    similar_ids = fields.List(fields.String(), metadata={"description": f"With collapse=duplicates: their ids (at most {MAX_SIMILAR_IDS})."})
 
     @pre_dump
     def flatten(self, hit: Any, **kwargs: Any) -> dict[str, Any]:
-        return {**hit.article.to_dict(), "score": hit.score, "title_html": hit.title_html, "snippet_html": hit.snippet_html}
+        similar = {"similar_count": hit.similar_count, "similar_ids": list(hit.similar_ids)} if hit.similar_ids is not None else {}
+        return {**hit.article.to_dict(), "score": hit.score, "title_html": hit.title_html, "snippet_html": hit.snippet_html, **similar}
 
 
 class SectionCountSchema(Schema):
@@ -230,9 +242,13 @@ class FacetsSchema(Schema):
     )
 
 
+SIMILAR_FIELDS = ("similar_count", "similar_ids")  # a collapsed hit's, whatever fields= asks
+
+
 class SearchResponse(Schema):
     query = fields.String(required=True)
-    total = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "Matching articles (also with collapse=duplicates)."})
+    total_groups = fields.Integer(metadata={"description": "With collapse=duplicates: the groups of near-duplicates among them, one hit each; pages counts these."})
     page = fields.Integer(required=True)
     per_page = fields.Integer(required=True)
     pages = fields.Integer(required=True)
@@ -259,7 +275,9 @@ class SearchResponse(Schema):
     def only_fields_asked(self, data: dict[str, Any], result: Any, **kwargs: Any) -> dict[str, Any]:
         asked = result.hit_fields
         if len(asked) < len(HIT_FIELDS):
-            data["hits"] = [{name: hit[name] for name in asked} for hit in data["hits"]]
+            data["hits"] = [{name: hit[name] for name in (*asked, *SIMILAR_FIELDS) if name in hit} for hit in data["hits"]]
+        if data.get("total_groups") is None:
+            data.pop("total_groups", None)
         return data
 
 

@@ -51,6 +51,7 @@ def search_request(args: dict[str, Any], **overrides: Any) -> SearchRequest:
         snippet_length=args["snippet_length"],
         highlight=args["highlight"],
         after=args["after"],
+        collapse_duplicates=args["collapse"] == "duplicates",
     )
     return replace(request, **overrides) if overrides else request
 

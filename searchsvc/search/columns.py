@@ -22,6 +22,7 @@ from whoosh.columns import NumericColumn
 from whoosh.reading import IndexReader
 from whoosh.util.times import datetime_to_long
 
+from searchsvc.near_duplicates import BAND_FIELDS, NO_BAND
 from searchsvc.posting_arrays import BYTE_LENGTHS, column_bytes
 from searchsvc.search.cache import LruCache
 
@@ -149,6 +150,7 @@ class Columns:
     lengths: Mapping[str, np.ndarray]  # float64 length of each ranked field (1 when empty)
     keywords: Mapping[str, KeywordColumn]  # by field of KEYWORD_FIELDS
     updated_ticks: np.ndarray  # int64 like ticks, of ``updated`` (``published`` where absent)
+    bands: np.ndarray  # uint64 (documents, BANDS): near-duplicate MinHash bands, NO_BAND where none
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class _SegmentColumns:
     lengths: dict[str, np.ndarray]
     keywords: dict[str, KeywordColumn]  # segment-local document numbers
     updated_ticks: np.ndarray
+    bands: np.ndarray
 
 
 class ColumnCache:
@@ -174,7 +177,8 @@ class ColumnCache:
         parts = [self._segment(leaf, index_path) for leaf, _offset in leaves]
         if not parts:
             empty = KeywordColumn.of(np.zeros(0, np.int64), np.zeros(0, np.int32), 0)
-            return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64), {name: np.zeros(0) for name in self.length_fields}, {name: empty for name in self.keywords}, np.zeros(0, np.int64))
+            return Columns(np.zeros(0, np.int32), np.zeros(0, np.int64), {name: np.zeros(0) for name in self.length_fields}, {name: empty for name in self.keywords}, np.zeros(0, np.int64),
+                           np.zeros((0, len(BAND_FIELDS)), np.uint64))
         documents = sum(p.section_codes.size for p in parts)
         return Columns(
             np.concatenate([p.section_codes for p in parts]),
@@ -189,6 +193,7 @@ class ColumnCache:
                 for name in self.keywords
             },
             np.concatenate([p.updated_ticks for p in parts]),
+            np.concatenate([p.bands for p in parts]),
         )
 
     def _segment(self, leaf: IndexReader, index_path: str) -> _SegmentColumns:
@@ -209,6 +214,7 @@ class ColumnCache:
             {name: _field_lengths(leaf, name, size) for name in self.length_fields},
             {name: _keyword_pairs(leaf, name, vocabulary, size) for name, vocabulary in self.keywords.items()},
             np.where(updated == MISSING_TICKS, ticks, updated),
+            _bands(leaf, size),
         )
 
 
@@ -216,6 +222,13 @@ def _date_ticks(leaf: IndexReader, fieldname: str, size: int) -> np.ndarray:
     raw = _numeric_values(leaf.column_reader(fieldname, translate=False), size)
     # A document without a date holds the column's default, the largest unsigned value.
     return np.where(raw > np.iinfo(np.int64).max, MISSING_TICKS, raw.astype(np.int64, casting="unsafe"))
+
+
+def _bands(leaf: IndexReader, size: int) -> np.ndarray:
+    """The near-duplicate bands of a segment's documents; none in an index built before them."""
+    if BAND_FIELDS[0] not in leaf.schema:
+        return np.full((size, len(BAND_FIELDS)), NO_BAND, dtype=np.uint64)
+    return np.stack([_numeric_values(leaf.column_reader(name, translate=False), size).astype(np.uint64) for name in BAND_FIELDS], axis=1)
 
 
 def _keyword_pairs(leaf: IndexReader, fieldname: str, vocabulary: KeywordVocabulary, size: int) -> KeywordColumn:

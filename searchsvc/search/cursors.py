@@ -120,7 +120,7 @@ def search_digest(request: SearchRequest) -> str:
         "q": " ".join(request.q.split()), "prefix": request.prefix_last, "sort": request.sort and request.sort.value,
         "section": sorted(v.casefold() for v in request.sections), "author": sorted(v.casefold() for v in request.authors),
         "tag": sorted(v.casefold() for v in request.tags), "from": str(request.date_from), "to": str(request.date_to),
-        "date_field": request.date_field.value, "freshness": request.freshness,
+        "date_field": request.date_field.value, "freshness": request.freshness, "collapse": request.collapse_duplicates,
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:16]
 

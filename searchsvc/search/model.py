@@ -58,6 +58,7 @@ class SearchRequest:
     snippet_length: int | None = None  # characters of snippet text; None: the default (200)
     highlight: bool = True  # False: title_html and snippet_html without <mark>
     after: str | None = None  # a cursor (next_cursor of the previous page): search/cursors.py
+    collapse_duplicates: bool = False  # one hit per group of near-duplicates (search/duplicates.py)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,8 @@ class Hit:
     score: float
     title_html: str
     snippet_html: str
+    similar_count: int | None = None  # collapsed: how many other matching articles its group holds
+    similar_ids: tuple[str, ...] | None = None  # collapsed: their ids (at most MAX_SIMILAR_IDS)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class SearchResult:
     author_facet: ValueCounts | None = None
     tag_facet: ValueCounts | None = None
     next_cursor: str | None = None  # the next page's cursor; None on the last page
+    total_groups: int | None = None  # collapsed: groups of near-duplicates (total counts articles)
 
     @property
     def facets(self) -> dict[str, list[SectionCount] | list[DateBucket]]:
@@ -138,7 +142,7 @@ class SearchResult:
 
     @property
     def pages(self) -> int:
-        return -(-self.total // self.per_page)
+        return -(-(self.total if self.total_groups is None else self.total_groups) // self.per_page)
 
 
 class SearchError(ValueError):

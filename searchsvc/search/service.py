@@ -36,6 +36,7 @@ from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
+from searchsvc.search import duplicates
 from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
 from searchsvc.search.cursors import CursorCodec, RankPosition, date_keys, page_by_date
 from searchsvc.search.facets import DateFacet, KeywordFacet, SectionFacet
@@ -106,12 +107,23 @@ class _View:
         self._postings = postings
         self._live: np.ndarray | None = None
         self._plain: PlainQueryMatcher | None = None
+        self._grouped: dict[DateField, duplicates.Groups] = {}
 
     @property
     def plain(self) -> PlainQueryMatcher:
         if self._plain is None:
             self._plain = PlainQueryMatcher(self.searcher.reader(), self._postings, self.live_docs())
         return self._plain
+
+    def duplicate_groups(self, docs: np.ndarray, ticks: np.ndarray, date_field: DateField) -> duplicates.Groups:
+        """The near-duplicate groups of ``docs`` (search/duplicates.py); those of every document
+        (browsing without filters, the costliest) computed once per version and date field."""
+        if docs.size < self.live_docs().size:
+            return duplicates.group(self.columns.bands[docs], ticks)
+        found = self._grouped.get(date_field)
+        if found is None:
+            found = self._grouped[date_field] = duplicates.group(self.columns.bands[docs], ticks)
+        return found
 
     def live_docs(self) -> np.ndarray:
         """Every document number not deleted (what an empty query matches)."""
@@ -288,6 +300,11 @@ class SearchService:
 
         keep = _all_but(filters, None)
         selected = matched if keep is None else matched[keep]
+        articles, grouped, groups = selected.size, selected, None
+        if request.collapse_duplicates:  # one hit per group of near-duplicates: its newest article
+            groups = view.duplicate_groups(selected, ticks if keep is None else ticks[keep], request.date_field)
+            keep = duplicates.collapse(keep, matched.size, groups)
+            selected = matched[keep]
         start = position.offset if isinstance(position, RankPosition) else (request.page - 1) * request.per_page
         ranked = self._ranker.query(query)
         next_cursor = None
@@ -308,9 +325,12 @@ class SearchService:
         words = query_words(query, view.searcher.reader()) if marking else {}
         # Highlighting re-analyzes text: past the deadline, hits show their plain opening.
         hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}, request) for docnum in page_docs]
+        if groups is not None:
+            hits = [self._with_similar(view, hit, docnum, grouped, groups) for hit, docnum in zip(hits, page_docs)]
         return SearchResult(
             query=request.q,
-            total=int(selected.size),
+            total=int(articles),
+            total_groups=groups.count if groups is not None else None,
             page=request.page,
             per_page=request.per_page,
             sort=sort,
@@ -321,7 +341,7 @@ class SearchService:
             date_facet=date_facet,
             partial=partial,
             suggestion=self._did_you_mean(view, request.q, self._parser(view).parse(request.q, view.searcher.reader()) if request.prefix_last else parsed, matched.size, deadline)
-            if not browsing and selected.size < FEW_RESULTS else None,  # corrections are of whole words, a typed prefix included
+            if not browsing and articles < FEW_RESULTS else None,  # corrections are of whole words, a typed prefix included
             facet_names=request.facets,
             hit_fields=request.fields,
             author_facet=keyword_facets.get("author"),
@@ -427,6 +447,12 @@ class SearchService:
             return dict(zip(pool.tolist(), scores.tolist()))
         results = view.searcher.search(parsed, limit=len(docnums), filter=set(docnums))
         return {hit.docnum: float(hit.score or 0.0) for hit in results}
+
+    def _with_similar(self, view: _View, hit: Hit, docnum: int, grouped: np.ndarray, groups: duplicates.Groups) -> Hit:
+        """The hit with the other members of its near-duplicate group (``grouped`` were grouped)."""
+        others = grouped[groups.others(int(np.searchsorted(grouped, docnum)))]
+        ids = tuple(view.searcher.stored_fields(int(d))["id"] for d in others[: duplicates.MAX_SIMILAR_IDS])
+        return replace(hit, similar_count=int(others.size), similar_ids=ids)
 
     def _hit(self, view: _View, docnum: int, score: float, words: dict[str, set[str]], request: SearchRequest) -> Hit:
         """A hit; its HTML only when asked for (``fields``): a snippet is the costliest part."""

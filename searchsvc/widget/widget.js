@@ -472,6 +472,7 @@ class NewsSearch extends HTMLElement {
     params.set("per_page", Math.min(Math.max(perPage, 1), 100));
     const extra = this.#valueFacets;
     if (extra.length) params.set("facets", ["section", "date", ...extra].join(","));
+    if (this.getAttribute("collapse") !== "none") params.set("collapse", "duplicates"); // one hit per story
     return params;
   }
 
@@ -662,6 +663,7 @@ class NewsSearch extends HTMLElement {
     if (!Number.isNaN(published.getTime())) {
       meta.append(h("time", { datetime: published.toISOString() }, this.#format.published.format(published)));
     }
+    if (hit.similar_count) meta.append(h("span", { class: "similar" }, `+${hit.similar_count} similar`));
     const snippet = h("p", { class: "snippet" });
     snippet.append(hit.snippet_html ? sanitizeMarked(hit.snippet_html) : hit.summary ?? "");
     return h("li", { class: "hit" }, h("article", {}, h("h3", {}, title), meta, snippet));
