@@ -1,16 +1,19 @@
-"""Ranking quality on the Cranfield collection: our search layer beside SQLite FTS5 and Tantivy.
+"""Ranking quality on every judged collection in ../shared/corpora: ours beside SQLite FTS5 and Tantivy.
 
-Cranfield (1,400 aeronautics abstracts, 225 queries, graded judgments) is the standard
-small collection for checking a ranking. Every engine indexes the same documents (title,
-and the abstract as body) and answers the same natural-language queries: the query's
-words, lowercased, punctuation removed, English function words dropped, OR-ed. We answer
-through :class:`searchsvc.search.SearchService`, the code path of ``/api/search``, with
-the ranking settings given (the defaults are what the API runs with). See
-bench/README-relevance.md for what the settings mean and why they should suit news.
+Cranfield, CISI, Medline, NPL, CACM and LISA (whichever are there; each loader handles the
+format traps its folder's README lists). Every engine indexes the same documents (title,
+and the abstract as body) and answers the same natural-language queries, in two forms:
+*long*, the topic's first 30 distinct content words (``q`` takes at most 32), and *short*,
+its 3 most telling words by a rule fixed before scoring (:class:`ShortQueries`), as news
+readers type. Words are OR-ed. We answer through :class:`searchsvc.search.SearchService`,
+the code path of ``/api/search``, with the ranking settings given (the defaults are what
+the API runs with); "plain BM25F" is ours with feedback off. nDCG@10 and MAP@100 per
+collection and their mean. Built indexes are kept in bench/.cache (gitignored), so a
+rerun only ranks. See bench/README-relevance.md for the figures and the choices.
 
-    .venv/bin/python bench/relevance.py [--sweep] [--cranfield DIR]
+    .venv/bin/python bench/relevance.py [--sweep] [--collections cisi lisa ...]
 
-The table goes to stdout, progress to stderr.
+The tables go to stdout, progress to stderr.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
+import json
 import math
 import re
 import sqlite3
@@ -281,22 +285,34 @@ def index_folder(collection: Collection, cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     print(f"indexing {collection.name} into {folder}", file=sys.stderr)
     building = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=cache))
-    articles = (
-        # The schema wants a title and a body; "-" stands for a missing one and indexes no word.
-        load_article({"id": d.id, "title": d.title or "-", "body": d.body or "-", "section": collection.name.lower()})
-        for d in collection.documents
-    )
-    index_articles(articles, IndexStore(building / "index"))
+    build_ours(collection, building / "index")
     _build_fts5(collection.documents, building / "fts5.sqlite")
     _build_tantivy(collection.documents, building / "tantivy")
     building.rename(folder)  # whole or not at all: an interrupted build is never reused
     return folder
 
 
+def build_ours(collection: Collection, path: Path) -> IndexStore:
+    """Our index of the collection through our own indexer, as a reindex builds it."""
+    store = IndexStore(path)
+    articles = (
+        # The schema wants a title and a body; "-" stands for a missing one and indexes no word.
+        load_article({"id": d.id, "title": d.title or "-", "body": d.body or "-", "section": collection.name.lower()})
+        for d in collection.documents
+    )
+    index_articles(articles, store)
+    return store
+
+
 def ours(folder: Path, settings: SearchSettings) -> RankFunction:
-    """Our search layer (the code path of /api/search, ids only); the words OR-ed."""
+    """Our search layer (the code path of /api/search, ids only) over ``folder``'s index; the words OR-ed."""
+    return ours_on(IndexStore(folder / "index"), settings)
+
+
+def ours_on(store: IndexStore, settings: SearchSettings) -> RankFunction:
+    """Our search layer over ``store``."""
     # A generous time budget: on a loaded machine a partial answer would score the load.
-    service = SearchService(IndexStore(folder / "index"), replace(settings, time_budget_s=60.0))
+    service = SearchService(store, replace(settings, time_budget_s=60.0))
 
     def rank(words: list[str]) -> list[str]:
         request = SearchRequest(q=" OR ".join(words), sort=Sort.RELEVANCE, per_page=MAP_DEPTH, fields=("id",), facets=(), highlight=False)
@@ -400,7 +416,13 @@ def variants(sweep: bool) -> list[tuple[str, SearchSettings]]:
     return rows
 
 
-SWEEP: list[dict[str, float]] = [{"k1": 0.9}, {"k1": 2.0}, {"b": 0.4}, {"b": 0.9}]
+# The alternatives: RM3's interpolation weight, feedback documents and words around the
+# defaults (Anserini's 0.5 among them), then BM25's k1 and b; the title weight below.
+SWEEP: list[dict[str, float]] = [
+    {"feedback_interpolation": 0.2}, {"feedback_interpolation": 0.4}, {"feedback_interpolation": 0.5},
+    {"feedback_docs": 3}, {"feedback_docs": 5}, {"feedback_docs": 20}, {"feedback_terms": 20},
+    {"k1": 0.9, "b": 0.4}, {"k1": 2.0}, {"b": 0.9},
+]
 
 
 def load_collections(root: Path, names: Sequence[str]) -> list[Collection]:
@@ -430,6 +452,8 @@ def main() -> None:
     parser.add_argument("--collections", nargs="+", choices=list(LOADERS), default=list(LOADERS))
     parser.add_argument("--cache", type=Path, default=CACHE, help="where built indexes are kept between runs")
     parser.add_argument("--sweep", action="store_true", help="also rank with each alternative to the defaults")
+    parser.add_argument("--record", type=Path, help="write the defaults' nDCG@10 per collection and query form here "
+                        "(tests/ranking_ndcg.json: the figures tests/test_ranking_collections.py guards)")
     args = parser.parse_args()
     collections = load_collections(args.corpora, args.collections)
     if not collections:
@@ -453,6 +477,9 @@ def main() -> None:
     judged = ", ".join(f"{c.name} {len(c.documents)} docs/{sum(1 for q in c.queries if c.gains.get(q))} queries" for c in collections)
     print(f"Judged queries only ({judged}); words OR-ed, function words dropped; "
           f"long = first {LONG_QUERY_WORDS} distinct words, short = the {SHORT_QUERY_WORDS} most telling (tf·idf)")
+    if args.record:
+        recorded = {name: {form: round(results[form][DEFAULTS][name].ndcg, 4) for form in results} for name in names}
+        args.record.write_text(json.dumps(recorded, indent=2) + "\n", "utf-8")
     for form, scores in results.items():
         for metric in ("ndcg", "map"):
             print()

@@ -378,7 +378,7 @@ class SearchService:
         else:
             top, timed_out = self._collect(view, ranked, set(selected.tolist()) if filtered else None, depth, deadline)
         if self.settings.ranking.feedback_docs and top:
-            top = self._ranker.feedback(view.searcher, top, lengths)
+            top = self._ranker.feedback(view.searcher, ranked, top, lengths)
         if freshness:
             top = rescore(top, view.columns.ticks, freshness, self.settings.freshness)
         page = top[start : start + count]
