@@ -1,28 +1,34 @@
-"""Ranking quality on the Cranfield collection: our search layer beside SQLite FTS5 and Tantivy.
+"""Ranking quality on every judged collection in ../shared/corpora: ours beside SQLite FTS5 and Tantivy.
 
-Cranfield (1,400 aeronautics abstracts, 225 queries, graded judgments) is the standard
-small collection for checking a ranking. Every engine indexes the same documents (title,
-and the abstract as body) and answers the same natural-language queries: the query's
-words, lowercased, punctuation removed, English function words dropped, OR-ed. We answer
-through :class:`searchsvc.search.SearchService`, the code path of ``/api/search``, with
-the ranking settings given (the defaults are what the API runs with). See
-bench/README-relevance.md for what the settings mean and why they should suit news.
+Cranfield, CISI, Medline, NPL, CACM and LISA (whichever are there; each loader handles the
+format traps its folder's README lists). Every engine indexes the same documents (title,
+and the abstract as body) and answers the same natural-language queries, in two forms:
+*long*, the topic's first 30 distinct content words (``q`` takes at most 32), and *short*,
+its 3 most telling words by a rule fixed before scoring (:class:`ShortQueries`), as news
+readers type. Words are OR-ed. We answer through :class:`searchsvc.search.SearchService`,
+the code path of ``/api/search``, with the ranking settings given (the defaults are what
+the API runs with); "plain BM25F" is ours with feedback off. nDCG@10 and MAP@100 per
+collection and their mean. Built indexes are kept in bench/.cache (gitignored), so a
+rerun only ranks. See bench/README-relevance.md for the figures and the choices.
 
-    .venv/bin/python bench/relevance.py [--sweep] [--cranfield DIR]
+    .venv/bin/python bench/relevance.py [--sweep] [--collections cisi lisa ...]
 
-The table goes to stdout, progress to stderr.
+The tables go to stdout, progress to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
+import json
 import math
 import re
 import sqlite3
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -35,39 +41,51 @@ sys.path.insert(0, str(REPO))  # run as a script from a checkout, without instal
 from searchsvc.articles import load_article  # noqa: E402
 from searchsvc.indexer import index_articles  # noqa: E402
 from searchsvc.search import SearchRequest, SearchService, SearchSettings, Sort  # noqa: E402
-from searchsvc.search.query import QueryParser  # noqa: E402
 from searchsvc.store import FUNCTION_WORDS, IndexStore  # noqa: E402
 
-CRANFIELD = REPO.parent / "shared" / "corpora" / "cranfield"
+CACHE = REPO / "bench" / ".cache" / "relevance"  # built indexes, reused between runs (gitignored)
 NDCG_DEPTH = 10
 MAP_DEPTH = 100
 TITLE_WEIGHT = 2.0  # title:body weight of the peers, as our default title boost
+LONG_QUERY_WORDS = 30  # of the 32 words q takes
+SHORT_QUERY_WORDS = 3
 
 
-# -- the collection -------------------------------------------------------------------------
+# -- the collections ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Document:
     id: str
-    title: str
-    body: str
+    title: str  # "" when the collection has none (Medline, NPL) or the record lacks it
+    body: str  # "" for CACM's title-only records
 
 
 @dataclass(frozen=True)
 class Collection:
+    name: str
     documents: list[Document]
-    queries: list[str]  # queries[n - 1] is query n of the judgments
-    grades: dict[int, dict[str, int]]  # query number -> document id -> code 1 (best) to 4
+    queries: dict[int, str]  # query number (as the judgments number them) -> text
+    gains: dict[int, dict[str, int]]  # query number -> relevant document id -> gain (graded or 1)
 
 
-def _records(text: str) -> Iterable[tuple[str, dict[str, str]]]:
-    """``.I`` records as (id, {field letter: text}); a repeated field is joined to the first."""
+def _lines(path: Path) -> list[str]:
+    """A file's lines, gzipped or not; ``splitlines`` also ends lines at CRLF (CISI, Medline, LISA)."""
+    opened = gzip.open(path, "rt", encoding="ascii") if path.suffix == ".gz" else path.open(encoding="ascii")
+    with opened as handle:
+        return handle.read().splitlines()
+
+
+def _records(lines: Iterable[str]) -> Iterable[tuple[str, dict[str, str]]]:
+    """SMART ``.I`` records as (id, {field letter: text}); a repeated field is joined to the first.
+
+    A marker is alone on its line, perhaps with trailing blanks (17 in CISI).
+    """
     number: str | None = None
     fields: dict[str, list[str]] = {}
     letter = ""
-    for line in text.splitlines():
-        marker = re.fullmatch(r"\.([A-Z])(?:\s+(\S+))?\s*", line)
+    for line in lines:
+        marker = re.fullmatch(r"\.([A-Z])(?:[ \t]+(\S+))?[ \t]*", line)
         if marker and marker.group(1) == "I":
             if number is not None:
                 yield number, {key: " ".join(lines).strip() for key, lines in fields.items()}
@@ -81,79 +99,239 @@ def _records(text: str) -> Iterable[tuple[str, dict[str, str]]]:
         yield number, {key: " ".join(lines).strip() for key, lines in fields.items()}
 
 
-def load_cranfield(folder: Path) -> Collection:
-    """Documents, queries and graded judgments, with the collection's traps handled.
+def _pairs(lines: Iterable[str], query_column: int = 0, document_column: int = 1) -> dict[int, dict[str, int]]:
+    """Binary judgments, one (query, document) pair a line; numbers read by ``int`` (CACM zero-pads)."""
+    gains: dict[int, dict[str, int]] = {}
+    for line in lines:
+        parts = line.split()
+        if parts:
+            gains.setdefault(int(parts[query_column]), {})[str(int(parts[document_column]))] = 1
+    return gains
 
-    Judgments number queries by their position in cran.qry, not by its ``.I`` numbers;
-    code -1 (one line per query, undefined by the collection) means not relevant. Fields
-    may repeat (576 and 578 have two ``.W``): their texts are joined.
-    """
-    documents = [
-        Document(number, fields["T"], fields["W"])
-        for number, fields in _records(gzip.open(folder / "cran.all.1400.gz", "rt", encoding="ascii").read())
-        # Records 471 and 995 are empty (no title, no text): no engine could find them.
-        if fields.get("T")
-    ]
-    queries = [fields["W"] for _number, fields in _records((folder / "cran.qry").read_text("ascii"))]
-    grades: dict[int, dict[str, int]] = {}
-    for line in (folder / "cranqrel").read_text("ascii").splitlines():
+
+def _slash_records(lines: Iterable[str]) -> Iterable[tuple[str, str]]:
+    """NPL's records: the number on the first line, ended by a line holding ``/`` (blanks around it)."""
+    record: list[str] = []
+    for line in lines:
+        if re.fullmatch(r"[ \t]*/[ \t]*", line):
+            if record:
+                yield record[0].strip(), " ".join(record[1:]).strip()
+            record = []
+        elif line.strip() or record:
+            record.append(line)
+
+
+def load_cranfield(folder: Path) -> Collection:
+    """Judgments number queries by their position in cran.qry, not by its ``.I`` numbers;
+    codes 1 (best) to 4 are graded, gain 5 - code; -1 (one line per query, undefined by
+    the collection) means not relevant. Fields may repeat (576 and 578 have two ``.W``).
+    Records 471 and 995 are empty (no title, no text): no engine could find them."""
+    documents = [Document(n, f["T"], f["W"]) for n, f in _records(_lines(folder / "cran.all.1400.gz")) if f.get("T")]
+    queries = {position: f["W"] for position, (_n, f) in enumerate(_records(_lines(folder / "cran.qry")), start=1)}
+    gains: dict[int, dict[str, int]] = {}
+    for line in _lines(folder / "cranqrel"):
         if line.strip():
             query, document, code = (int(part) for part in line.split())
             if 1 <= code <= 4:
-                grades.setdefault(query, {})[str(document)] = code
-    return Collection(documents, queries, grades)
+                gains.setdefault(query, {})[str(document)] = 5 - code
+    return Collection("Cranfield", documents, queries, gains)
 
 
-def query_words(text: str) -> list[str]:
-    """A natural-language query as its distinct content words, in order: English function
-    words (NLTK's list and Whoosh's stop words, nothing specific to Cranfield) dropped."""
-    words = re.sub(r"[^\w]+", " ", text.lower()).split()
-    return list(dict.fromkeys(w for w in words if w not in FUNCTION_WORDS))
+def load_cisi(folder: Path) -> Collection:
+    """Title and abstract (``.W``); ``.A``, ``.B`` and the ``.X`` citation data left out.
+    Query text is title + ``.W`` (58-112 are paper records). CISI.REL: every line is relevant."""
+    documents = [Document(n, f.get("T", ""), f.get("W", "")) for n, f in _records(_lines(folder / "CISI.ALL.gz"))]
+    queries = {int(n): f"{f.get('T', '')} {f.get('W', '')}".strip() for n, f in _records(_lines(folder / "CISI.QRY"))}
+    return Collection("CISI", documents, queries, _pairs(_lines(folder / "CISI.REL")))
+
+
+def load_medline(folder: Path) -> Collection:
+    """No titles; MED.REL (LF, unlike the rest) has the document in its third column."""
+    documents = [Document(n, "", f["W"]) for n, f in _records(_lines(folder / "MED.ALL.gz"))]
+    queries = {int(n): f["W"] for n, f in _records(_lines(folder / "MED.QRY"))}
+    return Collection("Medline", documents, queries, _pairs(_lines(folder / "MED.REL"), 0, 2))
+
+
+def load_npl(folder: Path) -> Collection:
+    """No titles; records end in a ``/`` line; upper-case queries (every engine folds case)."""
+    documents = [Document(n, "", text) for n, text in _slash_records(_lines(folder / "doc-text.gz"))]
+    queries = {int(n): text for n, text in _slash_records(_lines(folder / "query-text"))}
+    gains = {int(n): {str(int(d)): 1 for d in text.split()} for n, text in _slash_records(_lines(folder / "rlv-ass"))}
+    return Collection("NPL", documents, queries, gains)
+
+
+def load_cacm(folder: Path) -> Collection:
+    """Title (``.T``) and abstract (``.W``, absent from 1,617 records); authors and citations
+    left out, so the 8 author queries cannot be matched by any engine. The empty ``.I 0``
+    query at the end is skipped."""
+    documents = [Document(n, f.get("T", ""), f.get("W", "")) for n, f in _records(_lines(folder / "cacm.all.gz"))]
+    queries = {int(n): f["W"] for n, f in _records(_lines(folder / "query.text")) if int(n) and f.get("W")}
+    return Collection("CACM", documents, queries, _pairs(_lines(folder / "qrels.text")))
+
+
+def load_lisa(folder: Path) -> Collection:
+    """The 14 document files in name order; records end in a line of ``*``, title and abstract
+    are parted by a line of blanks. LISA1.501 is damaged: the first copy of each number is
+    kept and the record without a ``Document`` header dropped (5,999 documents). Queries end
+    in `` #``. Judgments from LISARJ.NUM (LISA.REL is garbled): ``query count doc...``."""
+    documents: dict[str, Document] = {}
+    lines = [line for path in sorted(folder.glob("LISA[0-9].*.gz")) for line in _lines(path)]
+    for record in re.split(r"\n\*+\n", "\n".join(lines) + "\n"):
+        header = re.match(r"\s*Document\s+(\d+)\s*\n", record)
+        if header:
+            parts = re.split(r"\n[ \t]*\n", record[header.end():], maxsplit=1)
+            title, abstract = (parts + [""])[:2]
+            documents.setdefault(header.group(1), Document(header.group(1), " ".join(title.split()), " ".join(abstract.split())))
+    queries = {
+        int(number): " ".join(text.split())
+        for number, text in re.findall(r"(?m)^\s*(\d+)\s*\n(.*?)\s#\s*$", "\n".join(_lines(folder / "LISA.QUE")), re.S)
+    }
+    numbers = [int(part) for line in _lines(folder / "LISARJ.NUM") for part in line.split()]
+    gains: dict[int, dict[str, int]] = {}
+    while numbers:
+        query, count, numbers = numbers[0], numbers[1], numbers[2:]
+        gains[query] = {str(d): 1 for d in numbers[:count]}
+        numbers = numbers[count:]
+    return Collection("LISA", list(documents.values()), queries, gains)
+
+
+CORPORA = REPO.parent / "shared" / "corpora"
+LOADERS: dict[str, tuple[str, Callable[[Path], Collection]]] = {
+    # folder -> (a file that must be there, loader)
+    "cranfield": ("cran.qry", load_cranfield),
+    "cisi": ("CISI.QRY", load_cisi),
+    "medline": ("MED.QRY", load_medline),
+    "npl": ("query-text", load_npl),
+    "cacm": ("query.text", load_cacm),
+    "lisa": ("LISARJ.NUM", load_lisa),
+}
+
+
+def query_words(text: str, limit: int = LONG_QUERY_WORDS) -> list[str]:
+    """A natural-language query as its first ``limit`` distinct content words, in order:
+    lowercased, punctuation removed, English function words (NLTK's list and Whoosh's stop
+    words, nothing specific to a collection) dropped. ``q`` takes at most 32 words."""
+    return list(dict.fromkeys(_content_words(text)))[:limit]
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in re.sub(r"[^\w]+", " ", text.lower()).split() if w not in FUNCTION_WORDS]
+
+
+class ShortQueries:
+    """Each topic's most telling words, as a news reader would type them.
+
+    The rule, fixed before any score was looked at: score each content word of the whole
+    topic text by tf · idf, tf its count in the topic, idf = log(N / df) with df the
+    number of documents (title or body, lower-cased words, unstemmed) containing it;
+    words found in fewer than 2 documents are left out (a typo, a number, a name that
+    says nothing of the topic); keep the best ``SHORT_QUERY_WORDS`` (ties: first in the
+    topic), in the topic's order. The same words go to every engine.
+    """
+
+    def __init__(self, documents: Sequence[Document]) -> None:
+        self.frequencies: Counter[str] = Counter()
+        for document in documents:
+            self.frequencies.update(set(re.sub(r"[^\w]+", " ", f"{document.title} {document.body}".lower()).split()))
+        self.total = len(documents)
+
+    def words(self, text: str) -> list[str]:
+        words = _content_words(text)
+        counts = Counter(words)
+        found = [word for word in dict.fromkeys(words) if self.frequencies[word] >= 2]
+        chosen = set(sorted(found, key=lambda w: -counts[w] * math.log(self.total / self.frequencies[w]))[:SHORT_QUERY_WORDS])
+        return [word for word in found if word in chosen]
 
 
 # -- the metrics ----------------------------------------------------------------------------
 
 
-def ndcg(ranked: Sequence[str], grades: dict[str, int], depth: int = NDCG_DEPTH) -> float:
-    """nDCG with graded gains 5 - code (code 1 = complete answer = gain 4)."""
-    gains = sorted((5 - code for code in grades.values()), reverse=True)
-    ideal = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(gains[:depth]))
-    found = sum((5 - grades[doc]) / math.log2(rank + 2) for rank, doc in enumerate(ranked[:depth]) if doc in grades)
+def ndcg(ranked: Sequence[str], gains: dict[str, int], depth: int = NDCG_DEPTH) -> float:
+    """nDCG, log2 discount, the ideal ranking from all judged documents of the query."""
+    ideal = sum(gain / math.log2(rank + 2) for rank, gain in enumerate(sorted(gains.values(), reverse=True)[:depth]))
+    found = sum(gains[doc] / math.log2(rank + 2) for rank, doc in enumerate(ranked[:depth]) if doc in gains)
     return found / ideal if ideal else 0.0
 
 
-def average_precision(ranked: Sequence[str], grades: dict[str, int], depth: int = MAP_DEPTH) -> float:
-    """AP over the first ``depth`` results, every judged code 1-4 counting as relevant."""
+def average_precision(ranked: Sequence[str], gains: dict[str, int], depth: int = MAP_DEPTH) -> float:
+    """AP over the first ``depth`` results, every judged document relevant."""
     hits, total = 0, 0.0
     for rank, doc in enumerate(ranked[:depth], start=1):
-        if doc in grades:
+        if doc in gains:
             hits += 1
             total += hits / rank
-    return total / len(grades) if grades else 0.0
+    return total / len(gains) if gains else 0.0
 
 
-# -- the engines ----------------------------------------------------------------------------
+# -- the engines, their indexes cached ------------------------------------------------------
 
 RankFunction = Callable[[list[str]], list[str]]  # query words -> document ids, best first
+# What an index built from a collection depends on: the documents and the indexing code.
+INDEXING_CODE = ("articles.py", "indexer.py", "store.py", "posting_arrays.py")
 
 
-def ours(store: IndexStore, settings: SearchSettings) -> RankFunction:
-    """Our search layer; the words OR-ed in our query language."""
-    service = SearchService(store, settings)
+def index_folder(collection: Collection, cache: Path) -> Path:
+    """The folder holding the collection's three indexes (ours, FTS5, Tantivy), built on
+    first use. Its name carries a hash of the documents and of our indexing code, so a
+    change to either builds afresh; ``cache`` is gitignored."""
+    digest = hashlib.sha256()
+    for document in collection.documents:
+        digest.update(f"{document.id}\0{document.title}\0{document.body}\0".encode())
+    for name in INDEXING_CODE:
+        digest.update((REPO / "searchsvc" / name).read_bytes())
+    folder = cache / f"{collection.name.lower()}-{digest.hexdigest()[:12]}"
+    if folder.is_dir():
+        return folder
+    cache.mkdir(parents=True, exist_ok=True)
+    print(f"indexing {collection.name} into {folder}", file=sys.stderr)
+    building = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=cache))
+    build_ours(collection, building / "index")
+    _build_fts5(collection.documents, building / "fts5.sqlite")
+    _build_tantivy(collection.documents, building / "tantivy")
+    building.rename(folder)  # whole or not at all: an interrupted build is never reused
+    return folder
+
+
+def build_ours(collection: Collection, path: Path) -> IndexStore:
+    """Our index of the collection through our own indexer, as a reindex builds it."""
+    store = IndexStore(path)
+    articles = (
+        # The schema wants a title and a body; "-" stands for a missing one and indexes no word.
+        load_article({"id": d.id, "title": d.title or "-", "body": d.body or "-", "section": collection.name.lower()})
+        for d in collection.documents
+    )
+    index_articles(articles, store)
+    return store
+
+
+def ours(folder: Path, settings: SearchSettings) -> RankFunction:
+    """Our search layer (the code path of /api/search, ids only) over ``folder``'s index; the words OR-ed."""
+    return ours_on(IndexStore(folder / "index"), settings)
+
+
+def ours_on(store: IndexStore, settings: SearchSettings) -> RankFunction:
+    """Our search layer over ``store``."""
+    # A generous time budget: on a loaded machine a partial answer would score the load.
+    service = SearchService(store, replace(settings, time_budget_s=60.0))
 
     def rank(words: list[str]) -> list[str]:
-        result = service.search(SearchRequest(q=" OR ".join(words), sort=Sort.RELEVANCE, per_page=MAP_DEPTH))
-        return [hit.article.id for hit in result.hits]
+        request = SearchRequest(q=" OR ".join(words), sort=Sort.RELEVANCE, per_page=MAP_DEPTH, fields=("id",), facets=(), highlight=False)
+        return [hit.article.id for hit in service.search(request).hits]
 
     return rank
 
 
-def fts5(documents: Sequence[Document], folder: Path) -> RankFunction:
-    """SQLite FTS5, Porter stemmer, ``bm25()`` with the title weighted 2:1."""
-    db = sqlite3.connect(folder / "cranfield.sqlite")
+def _build_fts5(documents: Sequence[Document], path: Path) -> None:
+    db = sqlite3.connect(path)
     db.execute("CREATE VIRTUAL TABLE t USING fts5(title, body, id UNINDEXED, tokenize='porter unicode61')")
     with db:
         db.executemany("INSERT INTO t (title, body, id) VALUES (?, ?, ?)", ((d.title, d.body, d.id) for d in documents))
+    db.close()
+
+
+def fts5(folder: Path) -> RankFunction:
+    """SQLite FTS5, Porter stemmer, ``bm25()`` with the title weighted 2:1."""
+    db = sqlite3.connect(folder / "fts5.sqlite")
 
     def rank(words: list[str]) -> list[str]:
         match = " OR ".join(f'"{word}"' for word in words)
@@ -163,20 +341,27 @@ def fts5(documents: Sequence[Document], folder: Path) -> RankFunction:
     return rank
 
 
-def tantivy_bm25(documents: Sequence[Document], folder: Path) -> RankFunction:
-    """Tantivy, ``en_stem`` tokenizer, BM25, the title boosted 2:1 (OR is its default)."""
+def _tantivy_schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, tokenizer_name="raw")
     builder.add_text_field("title", tokenizer_name="en_stem")
     builder.add_text_field("body", tokenizer_name="en_stem")
-    schema = builder.build()
-    index = tantivy.Index(schema, path=str(folder))
+    return builder.build()
+
+
+def _build_tantivy(documents: Sequence[Document], path: Path) -> None:
+    path.mkdir()
+    index = tantivy.Index(_tantivy_schema(), path=str(path))
     writer = index.writer(heap_size=64_000_000)
     for document in documents:
         writer.add_document(tantivy.Document(id=document.id, title=document.title, body=document.body))
     writer.commit()
     writer.wait_merging_threads()
-    index.reload()
+
+
+def tantivy_bm25(folder: Path) -> RankFunction:
+    """Tantivy, ``en_stem`` tokenizer, BM25, the title boosted 2:1 (OR is its default)."""
+    index = tantivy.Index(_tantivy_schema(), path=str(folder / "tantivy"), reuse=True)
     searcher = index.searcher()
 
     def rank(words: list[str]) -> list[str]:
@@ -191,91 +376,114 @@ def tantivy_bm25(documents: Sequence[Document], folder: Path) -> RankFunction:
 
 @dataclass(frozen=True)
 class Scores:
-    name: str
     ndcg: float
     map: float
-    seconds: float
 
 
-def evaluate(name: str, rank: RankFunction, collection: Collection) -> Scores:
-    started = time.perf_counter()
+def evaluate(rank: RankFunction, collection: Collection, words: Callable[[str], list[str]]) -> Scores:
+    """Mean nDCG@10 and MAP@100 over the collection's judged queries."""
     ndcgs, aps = [], []
-    for number, text in enumerate(collection.queries, start=1):
-        grades = collection.grades.get(number)
-        if not grades:
-            continue
-        ranked = rank(query_words(text))
-        ndcgs.append(ndcg(ranked, grades))
-        aps.append(average_precision(ranked, grades))
-    return Scores(name, sum(ndcgs) / len(ndcgs), sum(aps) / len(aps), time.perf_counter() - started)
+    for number, text in sorted(collection.queries.items()):
+        gains = collection.gains.get(number)
+        if gains:
+            ranked = rank(words(text))
+            ndcgs.append(ndcg(ranked, gains))
+            aps.append(average_precision(ranked, gains))
+    return Scores(sum(ndcgs) / len(ndcgs), sum(aps) / len(aps))
 
 
-def whoosh_per_field(store: IndexStore) -> RankFunction:
-    """Whoosh's own BM25F (each field scored alone, then added) on our index and parser:
-    how /api/search ranked before search/ranking.py."""
-    ix = store.current().open()
-    searcher = ix.searcher()
-    parser = QueryParser(ix.schema, SearchSettings().title_boost, SearchSettings().max_expansions)
+def query_forms(collection: Collection) -> dict[str, Callable[[str], list[str]]]:
+    """The two ways each topic is asked: its first 30 words, and its few most telling ones."""
+    return {"long": query_words, "short": ShortQueries(collection.documents).words}
 
-    def rank(words: list[str]) -> list[str]:
-        hits = searcher.search(parser.parse(" OR ".join(words), searcher.reader()), limit=MAP_DEPTH)
-        return [hit["id"] for hit in hits]
 
-    return rank
+PLAIN_BM25F = "searchsvc BM25F, no feedback"
+DEFAULTS = "searchsvc defaults"
 
 
 def variants(sweep: bool) -> list[tuple[str, SearchSettings]]:
-    """Our ranking without feedback, then the defaults (what /api/search runs); with
-    ``sweep``, the defaults with one value changed at a time, to see how sensitive they are."""
+    """Our ranking without feedback (plain BM25F), then the defaults (what /api/search runs);
+    with ``sweep``, the alternatives tried for the defaults."""
     defaults = SearchSettings()
     rows = [
-        ("searchsvc BM25F, no feedback", replace(defaults, ranking=replace(defaults.ranking, feedback_docs=0))),
-        ("searchsvc defaults (BM25F + Bo1 feedback)", defaults),
+        (PLAIN_BM25F, replace(defaults, ranking=replace(defaults.ranking, feedback_docs=0))),
+        (DEFAULTS, defaults),
     ]
     if sweep:
-        changes = [
-            {"feedback_docs": 5}, {"feedback_docs": 10}, {"feedback_terms": 5}, {"feedback_terms": 20},
-            {"feedback_weight": 0.5}, {"k1": 0.9}, {"k1": 2.0}, {"b": 0.5}, {"b": 0.9},
-        ]
-        rows += [
-            ("  " + ", ".join(f"{k}={v}" for k, v in change.items()), replace(defaults, ranking=replace(defaults.ranking, **change)))
-            for change in changes
-        ]
+        rows += [("  " + ", ".join(f"{k}={v}" for k, v in change.items()), replace(defaults, ranking=replace(defaults.ranking, **change)))
+                 for change in SWEEP]
         rows += [(f"  title_boost={boost}", replace(defaults, title_boost=boost)) for boost in (1.0, 3.0)]
     return rows
 
 
+# The alternatives: RM3's interpolation weight, feedback documents and words around the
+# defaults (Anserini's 0.5 among them), then BM25's k1 and b; the title weight below.
+SWEEP: list[dict[str, float]] = [
+    {"feedback_interpolation": 0.2}, {"feedback_interpolation": 0.4}, {"feedback_interpolation": 0.5},
+    {"feedback_docs": 3}, {"feedback_docs": 5}, {"feedback_docs": 20}, {"feedback_terms": 20},
+    {"k1": 0.9, "b": 0.4}, {"k1": 2.0}, {"b": 0.9},
+]
+
+
+def load_collections(root: Path, names: Sequence[str]) -> list[Collection]:
+    """The judged collections of ``root`` that are there, of those named."""
+    found = []
+    for folder in names:
+        marker, load = LOADERS[folder]
+        if (root / folder / marker).is_file():
+            found.append(load(root / folder))
+        else:
+            print(f"{folder}: not in {root}, skipped", file=sys.stderr)
+    return found
+
+
+def table(title: str, scores: dict[str, dict[str, Scores]], collections: Sequence[str], metric: str) -> str:
+    """One row per ranking, one column per collection and the mean."""
+    lines = [f"{title}: {metric}", f"{'ranking':<44}" + "".join(f"{name:>10}" for name in [*collections, "mean"])]
+    for ranking, row in scores.items():
+        values = [getattr(row[name], metric) for name in collections]
+        lines.append(f"{ranking:<44}" + "".join(f"{value:>10.3f}" for value in [*values, sum(values) / len(values)]))
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cranfield", type=Path, default=CRANFIELD, help="folder of the Cranfield files")
-    parser.add_argument("--sweep", action="store_true", help="also rank with each default changed in turn")
+    parser.add_argument("--corpora", type=Path, default=CORPORA, help="folder holding the collections' folders")
+    parser.add_argument("--collections", nargs="+", choices=list(LOADERS), default=list(LOADERS))
+    parser.add_argument("--cache", type=Path, default=CACHE, help="where built indexes are kept between runs")
+    parser.add_argument("--sweep", action="store_true", help="also rank with each alternative to the defaults")
+    parser.add_argument("--record", type=Path, help="write the defaults' nDCG@10 per collection and query form here "
+                        "(tests/ranking_ndcg.json: the figures tests/test_ranking_collections.py guards)")
     args = parser.parse_args()
-    if not (args.cranfield / "cran.qry").is_file():
-        sys.exit(f"Cranfield collection not found in {args.cranfield} (the shared folder beside the repo)")
-    collection = load_cranfield(args.cranfield)
-    judged = sum(1 for n in range(1, len(collection.queries) + 1) if collection.grades.get(n))
-    print(f"loaded {len(collection.documents)} documents, {len(collection.queries)} queries ({judged} judged)", file=sys.stderr)
-    with tempfile.TemporaryDirectory(prefix="relevance-") as tmp:
-        folder = Path(tmp)
-        store = IndexStore(folder / "index")
-        articles = (load_article({"id": d.id, "title": d.title, "body": d.body, "section": "cranfield"}) for d in collection.documents)
-        index_articles(articles, store)
-        (folder / "tantivy").mkdir()
+    collections = load_collections(args.corpora, args.collections)
+    if not collections:
+        sys.exit(f"no judged collection found in {args.corpora} (the shared folder beside the repo)")
+    names = [c.name for c in collections]
+    results: dict[str, dict[str, dict[str, Scores]]] = {}  # query form -> ranking -> collection -> scores
+    for collection in collections:
+        folder = index_folder(collection, args.cache)
         rankers: list[tuple[str, Callable[[], RankFunction]]] = [
-            ("sqlite-fts5 bm25 (title 2:1)", lambda: fts5(collection.documents, folder)),
-            ("tantivy bm25 (title 2:1)", lambda: tantivy_bm25(collection.documents, folder / "tantivy")),
-            ("whoosh bm25f per field (searchsvc before)", lambda: whoosh_per_field(store)),
+            ("sqlite-fts5 bm25 (title 2:1)", lambda: fts5(folder)),
+            ("tantivy bm25 (title 2:1)", lambda: tantivy_bm25(folder)),
         ]
-        rankers += [(name, lambda settings=settings: ours(store, settings)) for name, settings in variants(args.sweep)]
-        rows = []
-        for name, make in rankers:
-            print(f"ranking with {name}", file=sys.stderr)
-            rows.append(evaluate(name, make(), collection))
-    print(f"Cranfield: {len(collection.documents)} documents with text, {judged} judged queries "
-          f"(words OR-ed, function words dropped); nDCG gain = 5 - code, MAP counts codes 1-4")
-    print(f"{'ranking':<48} {'nDCG@10':>8} {'MAP@100':>8} {'seconds':>8}")
-    for row in rows:
-        print(f"{row.name:<48} {row.ndcg:>8.3f} {row.map:>8.3f} {row.seconds:>8.1f}")
+        rankers += [(name, lambda settings=settings: ours(folder, settings)) for name, settings in variants(args.sweep)]
+        for form, words in query_forms(collection).items():
+            for name, make in rankers:
+                started = time.perf_counter()
+                scores = evaluate(make(), collection, words)
+                results.setdefault(form, {}).setdefault(name, {})[collection.name] = scores
+                print(f"{collection.name:<10} {form:<6} {name:<44} nDCG@10 {scores.ndcg:.3f} MAP@100 {scores.map:.3f} "
+                      f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    judged = ", ".join(f"{c.name} {len(c.documents)} docs/{sum(1 for q in c.queries if c.gains.get(q))} queries" for c in collections)
+    print(f"Judged queries only ({judged}); words OR-ed, function words dropped; "
+          f"long = first {LONG_QUERY_WORDS} distinct words, short = the {SHORT_QUERY_WORDS} most telling (tf·idf)")
+    if args.record:
+        recorded = {name: {form: round(results[form][DEFAULTS][name].ndcg, 4) for form in results} for name in names}
+        args.record.write_text(json.dumps(recorded, indent=2) + "\n", "utf-8")
+    for form, scores in results.items():
+        for metric in ("ndcg", "map"):
+            print()
+            print(table(f"{form} queries", scores, names, metric))
 
 
 if __name__ == "__main__":

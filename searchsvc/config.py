@@ -29,7 +29,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_MAX_BODY_BYTES  largest request body accepted (default: 8 MiB)
     SEARCHSVC_MAX_QUERY_STRING  longest query string accepted, in bytes (default: 8192)
     SEARCHSVC_BM25_K1, SEARCHSVC_BM25_B  BM25F term saturation and length normalization (1.2, 0.75)
-    SEARCHSVC_FEEDBACK_DOCS   best matches whose words re-rank the rest (default: 3; 0: off)
+    SEARCHSVC_FEEDBACK_DOCS   best matches whose words re-rank the rest (default: 10; 0: off)
     SEARCHSVC_FEEDBACK_TERMS  words taken from them (default: 10)
     SEARCHSVC_FRESHNESS       recency boost when a search does not say: on or off (default: off)
     SEARCHSVC_FRESHNESS_HALF_LIFE  days in which the boost halves (default: 14)
@@ -61,7 +61,7 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
         "MAX_QUERY_STRING": int(env.get("SEARCHSVC_MAX_QUERY_STRING", "8192")),
         "BM25_K1": float(env.get("SEARCHSVC_BM25_K1", "1.2")),
         "BM25_B": float(env.get("SEARCHSVC_BM25_B", "0.75")),
-        "FEEDBACK_DOCS": int(env.get("SEARCHSVC_FEEDBACK_DOCS", "3")),
+        "FEEDBACK_DOCS": int(env.get("SEARCHSVC_FEEDBACK_DOCS", "10")),
         "FEEDBACK_TERMS": int(env.get("SEARCHSVC_FEEDBACK_TERMS", "10")),
         "FRESHNESS": env.get("SEARCHSVC_FRESHNESS", "off").strip().lower() == "on",
         "FRESHNESS_HALF_LIFE": float(env.get("SEARCHSVC_FRESHNESS_HALF_LIFE", "14")),

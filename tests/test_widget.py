@@ -475,7 +475,8 @@ def test_did_you_mean_runs_the_suggested_query(page: Page, host: HostPages, api:
     expect(link).to_have_text(corrected)
     link.click()
     expect(search_box(page)).to_have_value(corrected)
-    expect_results(page, api_search(api, q=corrected))
+    # A chosen suggestion is a whole query, not typed: its last word is not a prefix.
+    expect_results(page, api_search(api, typed=False, q=corrected))
 
 
 def test_completions_follow_the_suggest_endpoint(page: Page, host: HostPages, api: Server) -> None:

@@ -8,14 +8,15 @@ Matching and ranking are kept apart. The reader's query decides *which* articles
    like keep Whoosh's per-field BM25 with the same k1 and b.
 2. **Pseudo-relevance feedback**: the ``feedback_terms`` most informative words of the
    ``feedback_docs`` best matches (search/feedback.py) re-score the ``pool`` best
-   matches, each word weighted ``feedback_weight`` × its weight relative to the best.
+   matches, interpolated with the query RM3-style (``feedback_interpolation``).
    Articles on the same story as the best ones move up; nothing is added to or removed
    from the matches. Only the pool is re-scored: it holds what a reader pages through,
    and it keeps the cost to a few numpy operations.
 
-All values are the usual published defaults (BM25's k1 and b; Terrier's 3 documents and
-10 words). bench/relevance.py measures them on Cranfield, and bench/README-relevance.md
-says why each should hold for news.
+BM25's k1 and b are the textbook values; feedback takes Anserini's RM3 defaults (10
+documents, 10 words) with the query weighted 0.7 against 0.3 for the feedback words.
+bench/relevance.py measures them on six judged collections, and bench/README-relevance.md
+says why they should hold for news.
 """
 
 from __future__ import annotations
@@ -39,9 +40,10 @@ FEEDBACK_FIELD = "body"  # whose analyzer and collection statistics judge feedba
 class RankingSettings:
     k1: float = 1.2  # BM25 term-frequency saturation
     b: float = 0.75  # BM25 length normalization (title and body)
-    feedback_docs: int = 3  # best matches whose words re-score the pool (0: no feedback)
+    feedback_docs: int = 10  # best matches whose words re-score the pool (0: no feedback)
     feedback_terms: int = 10  # words taken from them
-    feedback_weight: float = 1.0  # weight of the best feedback word, against 1 for a query word
+    # RM3-style interpolation: (1 - λ) · query + λ · feedback words, each side's weights summing to 1.
+    feedback_interpolation: float = 0.3
     pool: int = 200  # best matches re-scored by feedback (and freshness), or the page depth if deeper
 
 
@@ -102,14 +104,31 @@ class Ranker:
         return scores
 
     def feedback(
-        self, searcher: Searcher, top: Sequence[tuple[int, float]], lengths: Mapping[str, np.ndarray]
+        self, searcher: Searcher, ranked: wq.Query, top: Sequence[tuple[int, float]], lengths: Mapping[str, np.ndarray]
     ) -> list[tuple[int, float]]:
-        """The (docnum, score) pairs re-scored with feedback from the best of them, best first."""
-        best = [docnum for docnum, _score in top[: self.settings.feedback_docs]]
-        words = self.key_words(searcher, best, self.settings.feedback_terms)
+        """The (docnum, score) pairs of ``ranked``'s best matches re-scored with feedback from
+        the best of them, best first.
+
+        As RM3 does (Abdul-Jaleel et al. 2004; Anserini's default), the query and the feedback
+        words are each weighted to sum to 1 and then interpolated, so feedback has the same
+        say for a two-word query as for a thirty-word one.
+        """
+        settings = self.settings
+        best = [docnum for docnum, _score in top[: settings.feedback_docs]]
+        words = self.key_words(searcher, best, settings.feedback_terms)
+        if not words:
+            return list(top)
         docnums = [docnum for docnum, _ in top]
-        scores = np.array([score for _, score in top]) + self.settings.feedback_weight * self.word_scores(searcher, docnums, words, lengths)
-        return _best_first(docnums, scores)
+        original = np.array([score for _, score in top]) / _query_weight(ranked)
+        expansion = self.word_scores(searcher, docnums, words, lengths) / sum(weight for _word, weight in words)
+        lam = settings.feedback_interpolation
+        return _best_first(docnums, (1 - lam) * original + lam * expansion)
+
+    def without_feedback(self, ranked: wq.Query, scored: Sequence[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Matches past the feedback pool on the pool's scale: their query share alone, as if no
+        feedback word occurred in them, so scores still fall from page to page."""
+        scale = (1 - self.settings.feedback_interpolation) / _query_weight(ranked)
+        return [(docnum, score * scale) for docnum, score in scored]
 
     def word_scores(
         self, searcher: Searcher, docnums: Sequence[int], words: Sequence[tuple[str, float]], lengths: Mapping[str, np.ndarray]
@@ -181,6 +200,14 @@ def _scored_words(node: wq.Query, factor: float = 1.0) -> list[tuple[FieldedTerm
     if any(part is None for part in parts):
         return None
     return [pair for part in parts for pair in part]  # type: ignore[union-attr]
+
+
+def _query_weight(ranked: wq.Query) -> float:
+    """The summed weights of the query's words (its length when none is boosted), at least 1."""
+    words = _scored_words(ranked)
+    if words is None:
+        return max(1.0, float(len(list(ranked.leaves()))))
+    return max(1.0, sum(factor * (word.boost if word else 1.0) for word, factor in words))
 
 
 def _best_first(docnums: Sequence[int], scores: np.ndarray) -> list[tuple[int, float]]:

@@ -421,7 +421,8 @@ class SearchService:
         # score's, so every page (and cursor) of one index version cuts the same order.
         pool, rest = top[: self.settings.ranking.pool], top[self.settings.ranking.pool :]
         if self.settings.ranking.feedback_docs and pool:
-            pool = self._ranker.feedback(view.searcher, pool, lengths)
+            pool = self._ranker.feedback(view.searcher, ranked, pool, lengths)
+            rest = self._ranker.without_feedback(ranked, rest)
         if freshness:
             pool = rescore(pool, view.columns.ticks, freshness, self.settings.freshness)
         top = pool + rest
