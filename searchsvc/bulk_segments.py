@@ -19,6 +19,7 @@ with :class:`UnsupportedSchemaError`, and the rebuild then uses Whoosh's writer.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import zlib
 from array import array
@@ -280,10 +281,19 @@ def build_segment(ix: FileIndex, documents: Iterable[dict[str, Any]], codec: Pos
     """Write one segment of ``documents`` (Whoosh field dicts) into ``ix``'s storage and return
     it, not yet in the index's table of contents (:func:`commit_segments`)."""
     _check_schema(ix.schema)
-    builder = _SegmentBuilder(ix, codec or PostingArraysCodec())
-    for fields in documents:
-        builder.add_document(fields)
-    return builder.finish()
+    # Analysis allocates millions of small containers that all live until finish(), and the
+    # cyclic collector rescanned them again and again: 28% of the analysis time of a 47,600
+    # article segment. Nothing here makes reference cycles, so it is off while building.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder = _SegmentBuilder(ix, codec or PostingArraysCodec())
+        for fields in documents:
+            builder.add_document(fields)
+        return builder.finish()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def commit_segments(ix: FileIndex, segments: list[Any]) -> None:
