@@ -19,10 +19,12 @@ with :class:`UnsupportedSchemaError`, and the rebuild then uses Whoosh's writer.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import zlib
 from array import array
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from itertools import islice
 from pickle import dumps
 from typing import Any
@@ -36,7 +38,8 @@ from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
 from whoosh.index import TOC, FileIndex
 from whoosh.system import pack_int, pack_ushort
-from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import length_to_byte as _length_to_byte
 
 from searchsvc.posting_arrays import PostingArraysCodec, _FieldRecord
 from searchsvc.store import BulkPositions, DistinctWords
@@ -62,6 +65,11 @@ SUPPORTED_TYPES: dict[type, tuple[type, ...]] = {
     whoosh_fields.STORED: (),
     whoosh_fields.FieldType: (DistinctWords,),
 }
+
+
+# Whoosh's one-byte field length (a bisect per call, half a million calls per 8,000 articles):
+# few distinct lengths, so each is worked out once.
+length_to_byte = lru_cache(maxsize=None)(_length_to_byte)
 
 
 class UnsupportedSchemaError(ValueError):
@@ -280,10 +288,19 @@ def build_segment(ix: FileIndex, documents: Iterable[dict[str, Any]], codec: Pos
     """Write one segment of ``documents`` (Whoosh field dicts) into ``ix``'s storage and return
     it, not yet in the index's table of contents (:func:`commit_segments`)."""
     _check_schema(ix.schema)
-    builder = _SegmentBuilder(ix, codec or PostingArraysCodec())
-    for fields in documents:
-        builder.add_document(fields)
-    return builder.finish()
+    # Analysis allocates millions of small containers that all live until finish(), and the
+    # cyclic collector rescanned them again and again: 28% of the analysis time of a 47,600
+    # article segment. Nothing here makes reference cycles, so it is off while building.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder = _SegmentBuilder(ix, codec or PostingArraysCodec())
+        for fields in documents:
+            builder.add_document(fields)
+        return builder.finish()
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def commit_segments(ix: FileIndex, segments: list[Any]) -> None:

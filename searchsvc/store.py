@@ -117,8 +117,17 @@ class BulkPositions(formats.Positions):
         positions: dict[str, list[int]] = defaultdict(list)
         for position, word in index_words(value):
             positions[word].append(position)
+        boost, encode, single = self.field_boost, self.encode, _SINGLE_POSITION
         for word, found in positions.items():
-            yield word, len(found), len(found) * self.field_boost, self.encode(found)
+            if len(found) == 1:  # most words of an article: their encodings are reused (same bytes)
+                position = found[0]
+                value = single.get(position) or single.setdefault(position, encode(found))
+                yield word, 1, boost, value
+            else:
+                yield word, len(found), len(found) * boost, encode(found)
+
+
+_SINGLE_POSITION: dict[int, bytes] = {}  # Positions.encode([position]) by position
 
 
 def _text_field(analyzer: StemmingAnalyzer, field_boost: float = 1.0) -> TEXT:
