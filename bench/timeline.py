@@ -9,23 +9,14 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script from a checkout, without installing searchsvc
 
-from bench.corpus import draw_queries, load_reuters, scaled  # noqa: E402
-from searchsvc.indexer import index_articles  # noqa: E402
-from searchsvc.search import SearchRequest, SearchService, TimelineInterval  # noqa: E402
-from searchsvc.store import IndexStore  # noqa: E402
-
-
-def ms(call) -> float:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    call()
-    return (time.perf_counter() - started) * 1000
+from bench.corpus import draw_queries, load_reuters  # noqa: E402
+from bench.inprocess import ms, scaled_service  # noqa: E402
+from searchsvc.search import SearchRequest, TimelineInterval  # noqa: E402
 
 
 def main() -> None:
@@ -38,11 +29,7 @@ def main() -> None:
     print("| scale | search page ms | timeline (month) ms | timeline (day) ms | ratio month/page | browse-all timeline (day) ms |")
     print("|---|---|---|---|---|---|")
     for factor in (int(part) for part in args.scales.split(",")):
-        with tempfile.TemporaryDirectory(prefix="bench-timeline-") as folder:
-            store = IndexStore(Path(folder) / "index")
-            index_articles(scaled(base, factor), store)
-            service = SearchService(store)
-            service.search(SearchRequest())  # columns loaded, as after a worker's first search
+        with scaled_service(base, factor, "timeline") as service:
             page, month, day = [], [], []
             for number, query in enumerate(queries):
                 request = SearchRequest(q=query, per_page=10 + number % 7)  # distinct: never the result cache
