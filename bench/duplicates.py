@@ -10,7 +10,6 @@ first collapsed browse, the median of the others is served from it.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 from pathlib import Path
@@ -18,21 +17,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script from a checkout, without installing searchsvc
 
-from bench.corpus import draw_queries, load_reuters  # noqa: E402
-from bench.inprocess import ms, scaled_service  # noqa: E402
+from bench.inprocess import ms, reuters_queries, scaled_service  # noqa: E402
 from searchsvc.search import SearchRequest  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--scales", default="1,5")
-    parser.add_argument("--queries", type=int, default=200)
-    args = parser.parse_args()
-    base = load_reuters()
-    queries = [" ".join(words) for words in draw_queries(base, args.queries)]
+    base, queries, factors = reuters_queries(__doc__)
     print("| scale | matches (median) | page ms | collapsed page ms | ratio | browse-all page ms | browse-all collapsed ms | ratio | first collapsed browse ms |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for factor in (int(part) for part in args.scales.split(",")):
+    for factor in factors:
         with scaled_service(base, factor, "duplicates") as service:
             plain, collapsed, matches = [], [], []
             for number, query in enumerate(queries):

@@ -3,6 +3,7 @@ as a worker is after its first search, and a call's time in milliseconds."""
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -10,10 +11,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.corpus import scaled
+from bench.corpus import draw_queries, load_reuters, scaled
 from searchsvc.indexer import index_articles
 from searchsvc.search import SearchRequest, SearchService
 from searchsvc.store import IndexStore
+
+
+def reuters_queries(description: str) -> tuple[list[Any], list[str], list[int]]:
+    """Reuters-21578, its drawn queries and the scales asked for (``--scales 1,5 --queries 200``)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="1,5")
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    base = load_reuters()
+    return base, [" ".join(words) for words in draw_queries(base, args.queries)], [int(part) for part in args.scales.split(",")]
 
 
 def ms(call: Callable[[], Any]) -> float:
