@@ -60,6 +60,25 @@ def test_a_search_as_an_atom_feed_is_valid_and_newest_first(server: Server) -> N
     assert [author.name for author in entry.authors] == hit["authors"] and entry.published and entry.updated
 
 
+def test_an_archive_feed_pages_by_next_links_to_every_hit_once(server: Server) -> None:
+    """RFC 5005 paged feed: each page links the next by cursor; the last page links none."""
+    expected = get_json(f"{server.url}/api/search?q=harbor&sort=newest&per_page=100")[1]
+    assert expected["total"] > 4
+    url, seen, pages = f"{server.url}/api/search.atom?q=harbor&per_page=2", [], 0
+    while url:
+        status, _, body = fetch(url)
+        assert status == 200
+        feed = feedparser.parse(body)
+        assert not feed.bozo, feed.bozo_exception
+        seen += [entry.id for entry in feed.entries]
+        pages += 1
+        next_url = {link.rel: link.href for link in feed.feed.links}.get("next")
+        assert next_url is None or next_url.startswith(f"{PUBLIC}/api/search.atom?q=harbor&per_page=2&after=")
+        url = next_url and next_url.replace(PUBLIC, server.url)
+    assert pages == -(-expected["total"] // 2)
+    assert seen == [f"{PUBLIC}/api/articles/{hit['id']}" for hit in expected["hits"]]
+
+
 def test_hostile_article_text_stays_text_in_the_feed(server: Server) -> None:
     assert send("PUT", f"{server.url}/api/articles/hostile-1", HOSTILE, KEY)[0] == 200
     status, _, body = fetch(f"{server.url}/api/search.atom?q=walrus")

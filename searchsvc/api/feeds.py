@@ -17,7 +17,7 @@ import html
 import re
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 from xml.etree import ElementTree
 
 from feedgen.feed import FeedGenerator
@@ -90,6 +90,8 @@ def _atom(query: str, result: Any, updated: datetime) -> bytes:
     feed.title(xml_text(f"Search: {query}" if query.strip() else "Latest articles"))
     feed.link(href=self_url, rel="self", type=ATOM)
     feed.link(href=f"{base}/" + (f"?{query_string}" if query_string else ""), rel="alternate", type="text/html")
+    if result.next_cursor:
+        feed.link(href=f"{base}/api/search.atom?{_next_page_query(result.next_cursor)}", rel="next", type=ATOM)
     feed.updated(updated)
     feed.generator("searchsvc")
     for hit in reversed(result.hits):  # feedgen prepends each entry
@@ -109,6 +111,12 @@ def _atom(query: str, result: Any, updated: datetime) -> bytes:
         if summary:
             entry.summary(xml_text(summary), type="text")
     return feed.atom_str(pretty=False)
+
+
+def _next_page_query(cursor: str) -> str:
+    """This feed's parameters with the next page's cursor: a paged feed (RFC 5005) for archives."""
+    kept = [(name, value) for name, value in request.args.items(multi=True) if name not in ("after", "page")]
+    return urlencode([*kept, ("after", cursor)])
 
 
 @blp.route("/opensearch.xml")
