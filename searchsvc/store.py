@@ -11,6 +11,8 @@ store-wide write lock (a POSIX lock: several gunicorn workers and commands may w
 at a time, and a killed holder releases it) and are appended to a journal. A rebuild
 notes where the journal ended when it started and, holding the write lock, replays what
 came after into the new generation just before switching, so no write is lost by a switch.
+Deletes are also recorded in the generation's removal list (removals.py), which a rebuild
+carries over less the ids its sources publish again.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.index import FileIndex
 from whoosh.reading import EmptyReader, IndexReader
 
+from searchsvc import removals
 from searchsvc.articles import Article, load_article
 from searchsvc.near_duplicates import BAND_FIELDS, band_field, band_values
 from searchsvc.posting_arrays import PostingArraysCodec
@@ -330,17 +333,22 @@ def _exclusive_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
 Change = tuple[str, Any]  # ("upsert", Article) or ("delete", article id)
 
 
+def last_changes(changes: Iterable[Change]) -> dict[str, Change]:
+    """Each article id's last change, in the order ids first appear."""
+    last: dict[str, Change] = {}
+    for op, value in changes:
+        last[value.id if op == "upsert" else value] = (op, value)
+    return last
+
+
 def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
     """Apply upserts and deletes to an index in one commit.
 
     A Whoosh writer's deletes only see committed documents, so a document added and then
     deleted (or added twice) in one commit would survive: only each id's last change is applied.
     """
-    last: dict[str, Change] = {}
-    for op, value in changes:
-        last[value.id if op == "upsert" else value] = (op, value)
     with ix.writer(**WRITER_OPTIONS) as writer:
-        for article_id, (op, value) in last.items():
+        for article_id, (op, value) in last_changes(changes).items():
             if op == "upsert":
                 # A generation built before a field existed (``updated``) keeps its schema until rebuilt.
                 writer.update_document(**{name: v for name, v in article_fields(value).items() if name in writer.schema})
@@ -394,6 +402,7 @@ class IndexStore:
                     if replayed:
                         apply_changes(ix, replayed)
                     meta.update(articles=ix.doc_count(), replayed_writes=len(replayed))
+                    self._carry_removals(ix, building)
                     ix.close()
                     (building / META_FILE).write_text(json.dumps(meta, indent=2), "utf-8")
                     os.rename(building, self.generations / name)
@@ -403,6 +412,18 @@ class IndexStore:
                 shutil.rmtree(building, ignore_errors=True)
                 raise
             self.remove_stale(keep=2)
+
+    def _carry_removals(self, ix: FileIndex, building: Path) -> None:
+        """Give a new generation the live one's removal list, less the ids it carries (its sources
+        published them again): a rebuild does not resurrect a removed article (hold the write lock)."""
+        try:
+            live = self.current()
+        except NoIndexError:
+            return
+        with ix.searcher() as searcher:
+            kept = [entry for entry in removals.load(live.path, live.version()) if searcher.document_number(id=entry.id) is None]
+        if kept:
+            removals.save(building, Generation(building.name, building).version(), removals.Removals(kept))
 
     # -- live changes -----------------------------------------------------------------------
 
@@ -417,8 +438,13 @@ class IndexStore:
         line is fsynced. Raises StoreBusyError when the lock is not free within ``timeout``.
         """
         with self.write_lock(timeout):
-            ix = self.current().open()
+            generation = self.current()
+            ix = generation.open()
             try:
+                at = datetime.now(timezone.utc)
+                last = last_changes(changes)
+                removals.record(generation.path, generation.version(), [i for i, (op, _) in last.items() if op == "delete"],
+                                [i for i, (op, _) in last.items() if op == "upsert"], at)
                 apply_changes(ix, changes)
             finally:
                 ix.close()
