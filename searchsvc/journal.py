@@ -28,8 +28,7 @@ from searchsvc.articles import Article, load_article
 KEEP_DAYS = 14.0
 MAX_MB = 256.0
 SLACK = 1.25  # trims once the journal is this far past a bound, down to the bound: not at every write
-HEADER_KEY = "journal"
-HEADER_PREFIX = b'{"journal"'
+HEADER_PREFIX = b'{"journal": '  # the first line: {"journal": 1, "held_from": ...}
 AT = re.compile(rb'^\{"op": "[a-z]+", "at": "([^"]+)"')  # how _line writes an entry's start
 
 Change = tuple[str, Any]  # ("upsert", Article) or ("delete", article id), as searchsvc.store applies them
@@ -97,22 +96,18 @@ class Journal:
                 position += len(line)
                 if until is not None and position > until:
                     return
-                if since is not None and ((at := _at(line)) is None or at < since):
+                if line.startswith(HEADER_PREFIX) or (since is not None and ((at := _at(line)) is None or at < since)):
                     continue
-                record = json.loads(line)
-                if HEADER_KEY not in record:
-                    yield _entry(record)
+                yield _entry(json.loads(line))
 
     def held_from(self) -> datetime | None:
         """Since when every write is journaled (None: no dated write yet)."""
-        for number, line in enumerate(self._lines()):
-            record = json.loads(line)
-            if HEADER_KEY in record:
-                return _moment(record["held_from"])
-            if record.get("at"):  # a journal begun before it had a header: complete from its first dated entry
-                return _moment(record["at"])
-            if number > 10_000:
-                break
+        for line in self._lines():
+            if line.startswith(HEADER_PREFIX):
+                return _moment(json.loads(line)["held_from"])
+            at = _at(line)
+            if at is not None:  # a journal begun before entries were dated: complete from its first dated one
+                return at
         return None
 
     def check_replay_since(self, since: datetime) -> None:
@@ -192,7 +187,7 @@ def _at(line: bytes) -> datetime | None:
 
 
 def _header(held_from: datetime) -> bytes:
-    return (json.dumps({HEADER_KEY: 1, "held_from": held_from.isoformat()}) + "\n").encode()
+    return (json.dumps({"journal": 1, "held_from": held_from.isoformat()}) + "\n").encode()
 
 
 def _line(change: Change, at: datetime) -> bytes:

@@ -145,14 +145,17 @@ def save(folder: Path, version: int, removals: Removals) -> Path:
     return path
 
 
-def record(folder: Path, committed: int, removed: Iterable[str], published: Iterable[str], at: datetime) -> None:
+def record(
+    folder: Path, committed: int, removed: Iterable[str], published: Iterable[str], at: datetime, cache: "RemovalsCache"
+) -> None:
     """Before a commit making version ``committed + 1`` of the index in ``folder`` (hold the
-    write lock): the list with ``removed`` added and ``published`` taken off, if that changes it."""
+    write lock): the list with ``removed`` added and ``published`` taken off, if that changes it.
+    ``cache`` is the writer's: most writes change nothing and read nothing."""
     prune(folder, committed)
-    current = load(folder, committed)
+    current = cache.get(folder, committed)
     updated = current.changed(removed, published, at)
     if updated is not current:
-        save(folder, committed + 1, updated)
+        cache.put(save(folder, committed + 1, updated), updated)
 
 
 def prune(folder: Path, committed: int) -> None:
@@ -186,5 +189,8 @@ class RemovalsCache:
     def get(self, folder: Path, version: int) -> Removals:
         path = list_file(folder, version)
         if path != self._path or path is None:
-            self._removals, self._path = read(path), path
+            self.put(path, read(path))
         return self._removals
+
+    def put(self, path: Path | None, removals: Removals) -> None:
+        self._path, self._removals = path, removals

@@ -360,6 +360,7 @@ class IndexStore:
         self.root = Path(root)
         self.generations = self.root / GENERATIONS_DIR
         self.journal = Journal(self.root / JOURNAL_FILE, journal_bounds or JournalBounds.from_env())
+        self._removals = removals.RemovalsCache()  # the removal list this store's writes last saw
 
     def current_name(self) -> str | None:
         try:
@@ -469,7 +470,7 @@ class IndexStore:
             try:
                 last = last_changes(changes)
                 removals.record(generation.path, generation.version(), [i for i, (op, _) in last.items() if op == "delete"],
-                                [i for i, (op, _) in last.items() if op == "upsert"], at)
+                                [i for i, (op, _) in last.items() if op == "upsert"], at, self._removals)
                 apply_changes(ix, changes)
             finally:
                 ix.close()

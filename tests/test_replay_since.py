@@ -146,3 +146,17 @@ def test_the_journal_is_kept_across_rebuilds_and_bounded_but_never_trimmed_under
     assert store.journal.needs_trim(later)
     store.journal.trim(later)
     assert list(store.journal.entries()) == [] and store.journal.held_from() > started
+
+
+def test_a_journal_from_before_dated_entries_is_read_and_complete_from_its_first_dated_write(tmp_path: Path) -> None:
+    """An index upgraded in place: its journal has undated lines and no header."""
+    store = IndexStore(tmp_path / "index")
+    build_index([DEMO_DIR], store.root)
+    store.journal.path.write_text(json.dumps({"op": "delete", "id": "hg-2025-001"}) + "\n", "utf-8")
+    assert store.journal.held_from() is None
+    first = datetime.now(timezone.utc)
+    store.write([("upsert", article(1))])
+    held = store.journal.held_from()
+    assert held is not None and held >= first
+    assert [(entry.at is None, entry.change[0]) for entry in store.journal.entries()] == [(True, "delete"), (False, "upsert")]
+    assert [entry.change[1].id for entry in store.journal.entries(since=first)] == ["journal-1"]
