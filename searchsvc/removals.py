@@ -33,6 +33,7 @@ from pathlib import Path
 
 FILE_NAME = re.compile(r"removed\.(\d+)\.([0-9a-f]{16})\.jsonl")
 KEEP_FILES = 2  # the newest list and the one before it (a reader opening the previous version)
+LIST_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -106,29 +107,14 @@ def _files(folder: Path) -> list[tuple[int, Path]]:
 
 
 def list_file(folder: Path, version: int) -> Path | None:
-    """The removal list of ``version``: the newest file of a version at most ``version``.
-
-    When there is none but newer ones exist (a reader still on a version whose list a later
-    commit already replaced), the oldest newer one: more current than the reader, never older.
-    """
-    files = _files(folder)
-    older = [path for number, path in files if number <= version]
-    if older:
-        return older[-1]
-    return files[0][1] if files else None
-
-
-def read(path: Path | None) -> Removals:
-    if path is None:
-        return Removals()
-    try:
-        return Removals.from_lines(path.read_bytes())
-    except FileNotFoundError:  # deleted by a writer since it was listed: that writer's list is newer
-        return read(list_file(path.parent, 1 << 62))
+    """The removal list of ``version``: the newest file of a version at most ``version``
+    (never a newer one: it may be of a version a killed writer never committed)."""
+    older = [path for number, path in _files(folder) if number <= version]
+    return older[-1] if older else None
 
 
 def load(folder: Path, version: int) -> Removals:
-    return read(list_file(folder, version))
+    return RemovalsCache().get(folder, version)
 
 
 def save(folder: Path, version: int, removals: Removals) -> Path:
@@ -187,10 +173,18 @@ class RemovalsCache:
         self._removals = Removals()
 
     def get(self, folder: Path, version: int) -> Removals:
-        path = list_file(folder, version)
-        if path != self._path or path is None:
-            self.put(path, read(path))
-        return self._removals
+        for _attempt in range(LIST_ATTEMPTS):
+            path = list_file(folder, version)
+            if path is None:
+                return Removals()
+            if path == self._path:
+                return self._removals
+            try:
+                self.put(path, Removals.from_lines(path.read_bytes()))
+                return self._removals
+            except FileNotFoundError:  # pruned by a writer since it was listed: list again
+                continue
+        return Removals()  # a reader several removal changes behind; its next request opens the new version
 
     def put(self, path: Path | None, removals: Removals) -> None:
         self._path, self._removals = path, removals

@@ -125,8 +125,14 @@ def test_a_list_of_a_version_never_committed_is_ignored_then_cleaned_up(tmp_path
     does not exist: readers ignore it, and the next writer deletes it."""
     store = IndexStore(tmp_path / "index")
     build_index([DEMO_DIR], store.root)
-    store.write([("delete", "hg-2025-003")])
     generation = store.current()
+    never = removals.Removals([removals.Removal("hg-2025-009", datetime.now(timezone.utc))])
+    first_orphan = removals.save(generation.path, generation.version() + 1, never)
+    assert len(removals.load(generation.path, generation.version())) == 0  # none of its version or older
+    with Server(store.root, workers=1) as running:
+        assert removed_list(running)["total"] == 0 and get_json(running.url + "/api/articles/hg-2025-009")[0] == 200
+    store.write([("delete", "hg-2025-003")])
+    assert not first_orphan.exists()
     version = generation.version()
     orphan = removals.save(generation.path, version + 1, removals.Removals([removals.Removal("hg-2025-004", datetime.now(timezone.utc))]))
     assert [entry.id for entry in removals.load(generation.path, version)] == ["hg-2025-003"]
