@@ -50,8 +50,8 @@ class RemovalSchema(Schema):
 class RemovedResponse(Schema):
     since = fields.DateTime(required=True, metadata={"description": "The moment asked for (UTC)."})
     total = fields.Integer(required=True, metadata={"description": "How many ids were removed at or after since (and are still removed)."})
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
+    page = fields.Integer(required=True, metadata={"description": "The page returned, from 1."})
+    per_page = fields.Integer(required=True, metadata={"description": "Entries per page, as asked."})
     removed = fields.Nested(RemovalSchema, many=True, required=True, metadata={"description": "Oldest removal first (then by id)."})
 
 
