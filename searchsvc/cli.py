@@ -16,7 +16,9 @@ import click
 from flask import Flask
 
 from searchsvc import config
+from searchsvc.articles import parse_datetime
 from searchsvc.indexer import NothingIndexedError, ReindexReport, reindex, update
+from searchsvc.journal import ReplayTooOldError
 from searchsvc.replication.follower import MAX_BACKOFF, Follower, ReplicationError
 from searchsvc.replication.state import ReplicaState, node_role
 from searchsvc.store import IndexStore, NoIndexError, StoreBusyError
@@ -44,9 +46,13 @@ def _print_problems(report: ReindexReport) -> None:
 @index_dir_option
 @click.option("--update", "incremental", is_flag=True, help="Upsert into the live index instead of rebuilding it.")
 @click.option("--delete-missing", is_flag=True, help="With --update: delete live articles the sources do not contain.")
+@click.option(
+    "--replay-since", metavar="ISO_TIME", default=None,
+    help="When SOURCES were exported: also replay the API writes journaled since then (the newer updated wins over the export's copy).",
+)
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
 def reindex_command(
-    sources: tuple[Path, ...], index_dir: Path, incremental: bool, delete_missing: bool, progress: bool | None
+    sources: tuple[Path, ...], index_dir: Path, incremental: bool, delete_missing: bool, replay_since: str | None, progress: bool | None
 ) -> None:
     """Rebuild the index from SOURCES (.jsonl[.gz], .json, scraped .txt pages, RSS/Atom feeds, folders).
 
@@ -56,17 +62,23 @@ def reindex_command(
     """
     if delete_missing and not incremental:
         raise click.UsageError("--delete-missing goes with --update")
+    if replay_since is not None and incremental:
+        raise click.UsageError("--replay-since goes with a full rebuild, not --update")
+    try:
+        since = parse_datetime(replay_since) if replay_since is not None else None
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO 8601 time: {replay_since!r}", param_hint="--replay-since") from error
     show_progress = sys.stderr.isatty() if progress is None else progress
     store = IndexStore(index_dir)
     try:
         if incremental:
             report = update(sources, store, delete_missing=delete_missing, progress=show_progress)
         else:
-            report = reindex(sources, store, progress=show_progress)
+            report = reindex(sources, store, progress=show_progress, replay_since=since)
     except NothingIndexedError as error:
         _print_problems(error.report)
         raise click.ClickException(f"{error} ({error.report.skipped} records skipped)") from error
-    except (NoIndexError, StoreBusyError) as error:
+    except (NoIndexError, StoreBusyError, ReplayTooOldError) as error:
         raise click.ClickException(str(error)) from error
     _print_problems(report)
     click.echo(report.summary())

@@ -42,6 +42,9 @@ def from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
     SEARCHSVC_SITE_NAME       the name the browser's search box and feeds show (default: searchsvc)
     SEARCHSVC_CURSOR_KEY      the secret that signs cursors, the same on every node of a cluster
                             (default: cursor.key beside the index, made at the first search)
+    SEARCHSVC_JOURNAL_KEEP_DAYS  days of API writes the journal keeps for `reindex --replay-since` (default: 14)
+    SEARCHSVC_JOURNAL_MAX_MB  the journal's largest size in MB, oldest writes dropped first (default: 256);
+                            both are read by the store itself (searchsvc/journal.py), also in commands
     """
     env = os.environ if env is None else env
     origins = [o.strip() for o in env.get("SEARCHSVC_CORS_ORIGINS", "*").split(",") if o.strip()]

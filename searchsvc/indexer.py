@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sized
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ class ReindexReport:
     seconds: float = 0.0
     generation: str | None = None
     deleted: int = 0
+    replayed_since: int | None = None  # writes journaled since the export (reindex --replay-since) replayed
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -52,6 +54,7 @@ class ReindexReport:
         return (
             f"indexed {self.indexed} articles, skipped {self.skipped}"
             + (f", deleted {self.deleted}" if self.deleted else "")
+            + (f", replayed {self.replayed_since} journaled writes" if self.replayed_since is not None else "")
             + f", {self.seconds:.1f} s, {self.rate:,.0f} articles/s"
             + (f", generation {self.generation}" if self.generation else "")
         )
@@ -153,17 +156,20 @@ def index_articles(
     progress: bool = False,
     sources: list[str] | None = None,
     report: ReindexReport | None = None,
+    replay_since: datetime | None = None,
 ) -> ReindexReport:
     """Build a complete new generation from ``articles`` and make it live.
 
     Later articles with an id already seen replace earlier ones (as an upsert would).
     Raises :class:`NothingIndexedError` (leaving the live index alone) when there are none.
+    With ``replay_since``, the writes journaled since then win over older copies in
+    ``articles`` (IndexStore.new_generation).
     """
     report = report or ReindexReport()
     started = time.perf_counter()
     bar = tqdm(unit=" articles", disable=None if progress else True, file=sys.stderr, smoothing=0.1)
     try:
-        with store.new_generation({"sources": sources or []}) as (generation, ix, meta):
+        with store.new_generation({"sources": sources or []}, replay_since) as (generation, ix, meta):
             seen: set[str] = set()
             repeated: dict[str, Article] = {}
 
@@ -192,17 +198,20 @@ def index_articles(
                         fixer.update_document(**article_fields(article))
             report.indexed = ix.doc_count()
             report.generation = generation.name
+        report.replayed_since = meta.get("replayed_since_writes")
     finally:
         bar.close()
         report.seconds = time.perf_counter() - started
     return report
 
 
-def reindex(paths: Iterable[str | Path], store: IndexStore, progress: bool = False) -> ReindexReport:
+def reindex(
+    paths: Iterable[str | Path], store: IndexStore, progress: bool = False, replay_since: datetime | None = None
+) -> ReindexReport:
     """Read every source and rebuild the index from it (bad records reported and skipped)."""
     paths = [str(p) for p in paths]
     report = ReindexReport()
-    return index_articles(_articles_only(read_sources(paths), report), store, progress, paths, report)
+    return index_articles(_articles_only(read_sources(paths), report), store, progress, paths, report, replay_since)
 
 
 def update(

@@ -11,6 +11,10 @@ store-wide write lock (a POSIX lock: several gunicorn workers and commands may w
 at a time, and a killed holder releases it) and are appended to a journal. A rebuild
 notes where the journal ended when it started and, holding the write lock, replays what
 came after into the new generation just before switching, so no write is lost by a switch.
+The journal outlives rebuilds, bounded (journal.py), so that ``reindex --replay-since`` can
+also replay the writes made between a CMS export and the rebuild from it.
+Deletes are also recorded in the generation's removal list (removals.py), which a rebuild
+carries over less the ids its sources publish again.
 """
 
 from __future__ import annotations
@@ -40,7 +44,9 @@ from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.index import FileIndex
 from whoosh.reading import EmptyReader, IndexReader
 
-from searchsvc.articles import Article, load_article
+from searchsvc import removals
+from searchsvc.articles import Article
+from searchsvc.journal import Change, Journal, JournalBounds, change_id
 from searchsvc.near_duplicates import BAND_FIELDS, band_field, band_values
 from searchsvc.posting_arrays import PostingArraysCodec
 
@@ -327,7 +333,9 @@ def _exclusive_lock(path: Path, timeout: float, what: str) -> Iterator[None]:
         thread_lock.release()
 
 
-Change = tuple[str, Any]  # ("upsert", Article) or ("delete", article id)
+def last_changes(changes: Iterable[Change]) -> dict[str, Change]:
+    """Each article id's last change, in the order ids first appear."""
+    return {change_id(change): change for change in changes}
 
 
 def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
@@ -336,11 +344,8 @@ def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
     A Whoosh writer's deletes only see committed documents, so a document added and then
     deleted (or added twice) in one commit would survive: only each id's last change is applied.
     """
-    last: dict[str, Change] = {}
-    for op, value in changes:
-        last[value.id if op == "upsert" else value] = (op, value)
     with ix.writer(**WRITER_OPTIONS) as writer:
-        for article_id, (op, value) in last.items():
+        for article_id, (op, value) in last_changes(changes).items():
             if op == "upsert":
                 # A generation built before a field existed (``updated``) keeps its schema until rebuilt.
                 writer.update_document(**{name: v for name, v in article_fields(value).items() if name in writer.schema})
@@ -351,9 +356,11 @@ def apply_changes(ix: FileIndex, changes: Iterable[Change]) -> None:
 class IndexStore:
     """The folder of index generations and the ``CURRENT`` pointer."""
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], journal_bounds: JournalBounds | None = None) -> None:
         self.root = Path(root)
         self.generations = self.root / GENERATIONS_DIR
+        self.journal = Journal(self.root / JOURNAL_FILE, journal_bounds or JournalBounds.from_env())
+        self._removals = removals.RemovalsCache()  # the removal list this store's writes last saw
 
     def current_name(self) -> str | None:
         try:
@@ -369,16 +376,23 @@ class IndexStore:
         return Generation(name, self.generations / name)
 
     @contextmanager
-    def new_generation(self, meta: dict[str, Any]) -> Iterator[tuple[Generation, FileIndex, dict[str, Any]]]:
+    def new_generation(
+        self, meta: dict[str, Any], replay_since: datetime | None = None
+    ) -> Iterator[tuple[Generation, FileIndex, dict[str, Any]]]:
         """Create an empty generation; on success make it live, on failure delete it.
 
         The caller may add to the yielded ``meta`` dict; it is saved with the generation.
+        With ``replay_since`` (when the sources were exported), the writes journaled since
+        then are replayed too (``_replay_since``); ReplayTooOldError, before anything is
+        built, when the journal no longer holds them all.
         """
         with _exclusive_lock(self.root / REBUILD_LOCK_FILE, 0, "another reindex of this index"):
+            if replay_since is not None:
+                self.journal.check_replay_since(replay_since)
             self.generations.mkdir(parents=True, exist_ok=True)
             self.remove_stale()
             # The rebuild's snapshot moment: writes journaled from here on are replayed into it.
-            journal_start = self._journal_size()
+            journal_start = self.journal.size()
             name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
             # The builder's pid is in the folder's name, so that a build killed at any moment,
             # even right after the mkdir, is known to be abandoned (remove_stale).
@@ -389,20 +403,53 @@ class IndexStore:
                 meta = dict(meta)
                 yield Generation(name, building), ix, meta
                 meta.update(name=name, built_at=datetime.now(timezone.utc).isoformat())
+                if replay_since is not None:
+                    meta.update(replayed_since=replay_since.isoformat(), replayed_since_writes=self._replay_since(ix, replay_since, journal_start))
                 with self.write_lock(timeout=60):
-                    replayed = list(self._journal_since(journal_start))
+                    replayed = [entry.change for entry in self.journal.entries(journal_start)]
                     if replayed:
                         apply_changes(ix, replayed)
                     meta.update(articles=ix.doc_count(), replayed_writes=len(replayed))
+                    self._carry_removals(ix, building)
                     ix.close()
                     (building / META_FILE).write_text(json.dumps(meta, indent=2), "utf-8")
                     os.rename(building, self.generations / name)
                     self.switch_to(name)
-                    (self.root / JOURNAL_FILE).unlink(missing_ok=True)
             except BaseException:
                 shutil.rmtree(building, ignore_errors=True)
                 raise
             self.remove_stale(keep=2)
+
+    def _replay_since(self, ix: FileIndex, since: datetime, until: int) -> int:
+        """Replay into a fresh build the writes journaled from ``since`` (the export's moment)
+        up to the rebuild's start: per id the last one, unless the export's copy is newer (a
+        strictly later ``updated`` than the written article's, or than a delete's time).
+        The writes made during the rebuild are replayed after this, unconditionally."""
+        last = {change_id(entry.change): entry for entry in self.journal.entries(0, until, since=since)}
+        kept: list[Change] = []
+        with ix.searcher() as searcher:
+            for article_id, entry in last.items():
+                op, value = entry.change
+                stored = searcher.document(id=article_id)
+                exported = article_from_stored(stored, with_body=False).updated if stored else None
+                written = value.updated if op == "upsert" else entry.at
+                if exported is None or written is None or exported <= written:
+                    kept.append((op, value))
+        if kept:
+            apply_changes(ix, kept)
+        return len(kept)
+
+    def _carry_removals(self, ix: FileIndex, building: Path) -> None:
+        """Give a new generation the live one's removal list, less the ids it carries (its sources
+        published them again): a rebuild does not resurrect a removed article (hold the write lock)."""
+        try:
+            live = self.current()
+        except NoIndexError:
+            return
+        with ix.searcher() as searcher:
+            kept = [entry for entry in removals.load(live.path, live.version()) if searcher.document_number(id=entry.id) is None]
+        if kept:
+            removals.save(building, Generation(building.name, building).version(), removals.Removals(kept))
 
     # -- live changes -----------------------------------------------------------------------
 
@@ -417,47 +464,32 @@ class IndexStore:
         line is fsynced. Raises StoreBusyError when the lock is not free within ``timeout``.
         """
         with self.write_lock(timeout):
-            ix = self.current().open()
+            generation = self.current()
+            at = datetime.now(timezone.utc)
+            ix = generation.open()
             try:
+                last = last_changes(changes)
+                removals.record(generation.path, generation.version(), [i for i, (op, _) in last.items() if op == "delete"],
+                                [i for i, (op, _) in last.items() if op == "upsert"], at, self._removals)
                 apply_changes(ix, changes)
             finally:
                 ix.close()
-            self._journal(changes)
+            self.journal.append(changes, at)
+            if self.journal.needs_trim(at):
+                self._trim_journal(at)
 
     def live_ids(self) -> set[str]:
         """Ids of the live generation's articles."""
         with open_reader(self.current().open()) as reader:
             return {fields["id"] for fields in reader.all_stored_fields()}
 
-    def _journal(self, changes: list[Change]) -> None:
-        lines = []
-        for op, value in changes:
-            entry = {"op": op, "article": _journal_article(value)} if op == "upsert" else {"op": op, "id": value}
-            lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
-        with open(self.root / JOURNAL_FILE, "a", encoding="utf-8") as handle:
-            handle.writelines(lines)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    def _journal_size(self) -> int:
+    def _trim_journal(self, now: datetime) -> None:
+        """Trim the journal (hold the write lock) unless a rebuild runs: it holds an offset into it."""
         try:
-            return (self.root / JOURNAL_FILE).stat().st_size
-        except FileNotFoundError:
-            return 0
-
-    def _journal_since(self, offset: int) -> Iterator[Change]:
-        try:
-            handle = open(self.root / JOURNAL_FILE, "rb")
-        except FileNotFoundError:
-            return
-        with handle:
-            handle.seek(offset)
-            for line in handle:
-                entry = json.loads(line)
-                if entry["op"] == "upsert":
-                    yield "upsert", load_article(entry["article"])
-                else:
-                    yield "delete", entry["id"]
+            with _exclusive_lock(self.root / REBUILD_LOCK_FILE, 0, "a reindex"):
+                self.journal.trim(now)
+        except StoreBusyError:
+            pass  # trimmed at a write after the rebuild
 
     def switch_to(self, name: str) -> None:
         """Atomically point CURRENT at a complete generation."""
@@ -487,14 +519,6 @@ class IndexStore:
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path.name)
         return removed
-
-
-def _journal_article(article: Article) -> dict[str, Any]:
-    data = article.to_dict()
-    for name in ("published", "updated"):
-        moment = getattr(article, name)
-        data[name] = moment.isoformat() if moment else None
-    return data
 
 
 def _builder_alive(building: Path) -> bool:

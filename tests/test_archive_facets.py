@@ -183,3 +183,18 @@ def test_snippet_length_and_highlight_off(service: SearchService) -> None:
         with pytest.raises(SearchError) as refused:
             service.search(request_)
         assert refused.value.parameter == parameter
+
+
+def test_deleting_the_only_article_of_an_author_keeps_the_index_open(tmp_path: Path) -> None:
+    """The deleted article's author and tags stay in the term index until a merge, with no live
+    article: opening the version failed (an IndexError), so every worker kept serving the
+    version before the delete, and a restarted one answered 503."""
+    store = IndexStore(tmp_path / "index")
+    build_index([DEMO_DIR], store.root)
+    store.write([("upsert", load_article({**LATE, "authors": ["Only Once"], "tags": ["only-once"]}))])
+    store.write([("delete", "late-1")])
+    service = SearchService(store)
+    assert service.article("late-1") is None
+    facets = service.search(SearchRequest(facets=("author", "tag"), facet_size=100)).facets
+    assert facets["author"] and "Only Once" not in {value.value for value in facets["author"]}
+    assert facets["tag"] and "only-once" not in {value.value for value in facets["tag"]}

@@ -54,7 +54,8 @@ def found_everywhere(server: Server, article_id: str, tries: int = 16) -> bool:
 
 
 def gone_everywhere(server: Server, article_id: str, tries: int = 16) -> bool:
-    return all(get_json(f"{server.url}/api/articles/{article_id}")[0] == 404 for _ in range(tries))
+    """Deleted: 410 Gone in every worker (tests/test_removed.py), also after a rebuild."""
+    return all(get_json(f"{server.url}/api/articles/{article_id}")[0] == 410 for _ in range(tries))
 
 
 def serve_demo(folder: Path) -> Server:

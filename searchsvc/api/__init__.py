@@ -10,7 +10,7 @@ from flask import Flask, Response, current_app, request
 from flask_cors import CORS
 from flask_smorest import Api
 
-from searchsvc.api import discovery, docs, error_docs, errors, examples, feeds, health, parameter_docs, replication, search, writes
+from searchsvc.api import discovery, docs, error_docs, errors, examples, feeds, health, parameter_docs, removed, replication, search, writes
 from searchsvc.api.auth import SECURITY_SCHEME
 from searchsvc.api.schemas import ErrorSchema
 from searchsvc.search import SearchService, SearchSettings
@@ -21,7 +21,7 @@ from searchsvc.store import IndexStore
 EXTENSION = "searchsvc.search"
 STORE_EXTENSION = "searchsvc.store"
 # Read endpoints other sites may call from the browser; writes never get CORS headers.
-READ_ROUTES = r"^/(api/search(\.atom)?|api/timeline|api/suggest(/opensearch)?|api/articles/[^/]+(/related)?|opensearch\.xml|widget\.js)$"
+READ_ROUTES = r"^/(api/search(\.atom)?|api/timeline|api/removed|api/suggest(/opensearch)?|api/articles/[^/]+(/related)?|opensearch\.xml|widget\.js)$"
 
 
 class SearchApi(Api):
@@ -73,7 +73,7 @@ def init_app(app: Flask) -> None:
     api = SearchApi(app, spec_kwargs={"extra_plugins": [error_docs.CommonErrors(), parameter_docs.QueryParameters(), examples.Examples()]})
     docs.init_app(app, api)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
-    for blueprint in (search.blp, discovery.blp, feeds.blp, writes.blp, health.blp, replication.blp):
+    for blueprint in (search.blp, discovery.blp, feeds.blp, writes.blp, health.blp, replication.blp, removed.blp):
         api.register_blueprint(blueprint)
     replication.init_app(app)
     errors.init_app(app)

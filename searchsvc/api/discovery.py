@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import abort
 
 from searchsvc import api
 from searchsvc.api.blueprint import Blueprint
+from searchsvc.api.removed import GONE_DESCRIPTION, abort_missing_article
 from searchsvc.api.schemas import ARTICLE_ID, ErrorSchema, RelatedResponse, SuggestArgs, SuggestResponse
 
 blp = Blueprint("discovery", __name__, url_prefix="/api", description="Suggestions and related articles")
@@ -26,10 +26,11 @@ def suggest(q: str) -> dict[str, Any]:
 @blp.route("/articles/<string:article_id>/related", parameters=[ARTICLE_ID])
 @blp.response(200, RelatedResponse, description="The articles most like this one")
 @blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
+@blp.alt_response(410, schema=ErrorSchema, description=GONE_DESCRIPTION)
 @blp.alt_response(503, schema=ErrorSchema, description="No index has been built yet")
 def related(article_id: str) -> dict[str, Any]:
     """Up to 5 articles like this one (more-like-this on title and body; newer first among near ties)."""
     found = api.search_service().related(article_id)
     if found is None:
-        abort(404, message=f"no article with id {article_id!r}", code="not_found", parameter="article_id")
+        abort_missing_article(article_id)
     return {"hits": found}

@@ -19,6 +19,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    410: "gone",
     413: "payload_too_large",
     414: "uri_too_long",
     415: "unsupported_media_type",

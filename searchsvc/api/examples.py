@@ -67,6 +67,7 @@ REQUESTS = (
     ExampleRequest("PUT", "/api/articles/{article_id}", "/api/articles/hg-example-1", body=_ARTICLE, key=KEY_PLACEHOLDER),
     ExampleRequest("POST", "/api/articles", "/api/articles", body=[{**_ARTICLE, "id": "hg-example-2"}, {"title": "No body"}], key=KEY_PLACEHOLDER),
     ExampleRequest("DELETE", "/api/articles/{article_id}", "/api/articles/hg-example-1", key=KEY_PLACEHOLDER),
+    ExampleRequest("GET", "/api/removed", "/api/removed?since=2025-12-01T00:00:00Z&per_page=100"),  # after the delete: lists it
     ExampleRequest("GET", "/replication/manifest", "/replication/manifest", key=REPLICATION_KEY_PLACEHOLDER),
     # A file's bytes are binary: the manifest's example names the files there are.
     ExampleRequest("GET", "/replication/files/{snapshot}/{name}", "/replication/files/20251205T143403-086b2051.4/MAIN_32k11see7dl11djv.pst",

@@ -6,10 +6,10 @@ from dataclasses import replace
 from typing import Any
 
 from flask import g
-from flask_smorest import abort
 
 from searchsvc import api
 from searchsvc.api.blueprint import Blueprint
+from searchsvc.api.removed import GONE_DESCRIPTION, abort_missing_article
 from searchsvc.api.schemas import ARTICLE_ID, TIMELINE_PARAMETERS, ArticleFull, ErrorSchema, SearchArgs, SearchResponse, TimelineArgs, TimelineResponse
 from searchsvc.search import SearchRequest, SearchResult, Timeline
 
@@ -73,9 +73,10 @@ def timeline(**args: Any) -> Timeline:
 @blp.route("/articles/<string:article_id>", parameters=[ARTICLE_ID])
 @blp.response(200, ArticleFull, description="The article")
 @blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
+@blp.alt_response(410, schema=ErrorSchema, description=GONE_DESCRIPTION)
 def article(article_id: str) -> Any:
     """One article, body included."""
     found = api.search_service().article(article_id)
     if found is None:
-        abort(404, message=f"no article with id {article_id!r}", code="not_found", parameter="article_id")
+        abort_missing_article(article_id)
     return found

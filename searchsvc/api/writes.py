@@ -11,6 +11,7 @@ from flask_smorest import abort
 from searchsvc import api
 from searchsvc.api.blueprint import Blueprint
 from searchsvc.api.auth import require_write_key
+from searchsvc.api.removed import abort_missing_article
 from searchsvc.api.schemas import ARTICLE_ID, BulkResultSchema, ErrorSchema, WriteResultSchema
 from searchsvc.articles import Article, ArticleSchema
 from searchsvc.sources.base import Problem, validate_record
@@ -82,12 +83,13 @@ def put_article(article_id: str) -> dict[str, Any]:
 @blp.doc(**_SECURED)
 @blp.response(200, WriteResultSchema, description="Deleted: gone from the next request, on every worker")
 @blp.alt_response(404, schema=ErrorSchema, description="No article has this id")
+@blp.alt_response(410, schema=ErrorSchema, description="Already deleted (code gone; the message says when)")
 @_document_errors_but_invalid
 @require_write_key
 def delete_article(article_id: str) -> dict[str, Any]:
-    """Delete one article."""
+    """Delete one article; its id then answers 410 Gone and is listed by GET /api/removed."""
     if api.search_service().article(article_id) is None:
-        abort(404, message=f"no article with id {article_id!r}", code="not_found", parameter="article_id")
+        abort_missing_article(article_id)
     _write([("delete", article_id)])
     return {"id": article_id, "result": "deleted"}
 

@@ -239,6 +239,8 @@ def _keyword_pairs(leaf: IndexReader, fieldname: str, vocabulary: KeywordVocabul
     for raw in leaf.lexicon(fieldname) if fieldname in leaf.schema else ():
         term = raw.decode("utf-8")
         ids = np.fromiter(leaf.postings(fieldname, raw).all_ids(), dtype=np.int64)
+        if not ids.size:  # every article with this author or tag deleted (the term stays until a merge)
+            continue
         code = vocabulary.known(term)
         if code is None:
             code = vocabulary.code(term, _name_as_written(leaf, int(ids[0]), KEYWORD_FIELDS[fieldname], term))

@@ -36,6 +36,7 @@ from whoosh.matching import Matcher, WrappingMatcher
 from whoosh.searching import Searcher
 
 from searchsvc.articles import Article
+from searchsvc.removals import Removal, RemovalsCache
 from searchsvc.search import duplicates
 from searchsvc.search.columns import KEYWORD_FIELDS, MISSING_TICKS, ColumnCache, Columns, KeywordVocabulary, SectionVocabulary, ticks_of
 from searchsvc.search.cursors import CursorCodec, RankPosition, date_keys, page_by_date
@@ -152,6 +153,7 @@ class SearchService:
         self._ranker = Ranker(self.settings.ranking, {"title": self.settings.title_boost, "body": 1.0}, self._postings)
         self._columns = ColumnCache(self._vocabulary, tuple(self._ranker.field_weights), self._keywords)
         self._words = VocabularyCache()  # the index's unstemmed words, for suggestions and corrections
+        self._removals = RemovalsCache()  # deleted ids and when (searchsvc/removals.py)
         self._synonyms = Synonyms.load(self.settings.synonyms_file, text_analyzer()) if self.settings.synonyms_file else Synonyms([])
 
     # -- the open searcher -------------------------------------------------------------
@@ -233,6 +235,16 @@ class SearchService:
         with self._using() as view:
             stored = view.searcher.document(id=article_id)
         return article_from_stored(stored) if stored else None
+
+    def removal(self, article_id: str) -> Removal | None:
+        """When ``article_id`` was deleted, if it was and has not been published again."""
+        with self._using() as view:
+            return self._removals.get(view.generation.path, view.version[1]).get(article_id)
+
+    def removed_since(self, since: datetime, offset: int, limit: int) -> tuple[list[Removal], int]:
+        """A page of the ids removed at or after ``since``, oldest first, and their number."""
+        with self._using() as view:
+            return self._removals.get(view.generation.path, view.version[1]).since(since, offset, limit)
 
     def suggest(self, text: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
         """Completions of the word being typed, most used first (search/suggest.py)."""
