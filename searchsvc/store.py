@@ -54,6 +54,9 @@ CURRENT_FILE = "CURRENT"
 JOURNAL_FILE = "journal.jsonl"
 WRITE_LOCK_FILE = "write.lock"
 REBUILD_LOCK_FILE = "rebuild.lock"
+# A write trimming the journal holds the rebuild lock for the copy of the kept tail (seconds
+# at most): a rebuild starting then waits for it rather than failing as if another ran.
+JOURNAL_TRIM_GRACE = 30.0
 GENERATIONS_DIR = "generations"
 BUILDING_SUFFIX = ".building"
 META_FILE = "generation.json"
@@ -386,7 +389,7 @@ class IndexStore:
         then are replayed too (``_replay_since``); ReplayTooOldError, before anything is
         built, when the journal no longer holds them all.
         """
-        with _exclusive_lock(self.root / REBUILD_LOCK_FILE, 0, "another reindex of this index"):
+        with _exclusive_lock(self.root / REBUILD_LOCK_FILE, JOURNAL_TRIM_GRACE, "another reindex of this index"):
             if replay_since is not None:
                 self.journal.check_replay_since(replay_since)
             self.generations.mkdir(parents=True, exist_ok=True)

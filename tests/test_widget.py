@@ -11,6 +11,7 @@ import gzip
 import json
 import re
 import shutil
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -207,11 +208,18 @@ def test_typing_shows_highlighted_results_in_an_aria_combobox(page: Page, host: 
 
 def test_last_query_wins_when_typing_fast(page: Page, host: HostPages, api: Server) -> None:
     open_widget(page, f"{host.url}/plain.html")
-    search_box(page).fill("harbor")
-    page.wait_for_timeout(230)  # the debounced "harbor" request is now in flight
+    is_harbor = lambda request: "q=harbor" in request.url  # noqa: E731
+    harbor_ended: list[str] = []
+    page.on("requestfinished", lambda request: is_harbor(request) and harbor_ended.append("finished"))
+    page.on("requestfailed", lambda request: is_harbor(request) and harbor_ended.append("failed"))  # aborted
+    with page.expect_request(is_harbor):  # the debounced "harbor" request is in flight
+        search_box(page).fill("harbor")
     search_box(page).fill("bridge")
     expect_results(page, api_search(api, q="bridge"))
-    page.wait_for_timeout(300)
+    deadline = time.monotonic() + 60
+    while not harbor_ended:  # its answer (or abort) has come back: it must not replace bridge's
+        assert time.monotonic() < deadline, "the harbor request never ended"
+        page.wait_for_timeout(20)
     expect_results(page, api_search(api, q="bridge"))
 
 
@@ -511,7 +519,8 @@ def test_demo_page_with_hostile_host_css(page: Page, api: Server) -> None:
     assert "Comic" not in search_box(page).evaluate("el => getComputedStyle(el).fontFamily")
     for width, name in ((1280, "widget-demo.png"), (360, "widget-demo-360.png")):
         page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(300)  # relayout, and the busy fade has finished
+        # the screenshot after the busy fade (transitions are animations, shadow trees included)
+        page.wait_for_function("document.getAnimations().every(a => a.playState !== 'running')")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=str(ARTIFACTS / name), full_page=True)
 
