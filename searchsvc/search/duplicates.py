@@ -15,8 +15,8 @@ the query did not find (filtered out, or without the query's words) still make o
 and no search ever shows a member it did not match. The newest *matching* member (then the
 last written) represents a group: a rewrite or correction usually supersedes what it repeats.
 
-Grouping a whole version costs one sort per band (about a quarter of a second at 95,000
-articles), so it is done once per version, band after band, and stops at the search's
+Grouping a whole version costs one sort per band (0.1 to 0.25 s at 95,200 articles on a
+loaded machine), so it is done once per version, band after band, and stops at the search's
 deadline: the next search resumes it, and until it is complete a search answers with the
 groups of the bands done so far (fewer merges, never a wrong one) and says ``partial``.
 Restricting the complete groups to any set of matches is linear in the index's size.
