@@ -150,7 +150,9 @@ class SearchArgs(Schema):
         metadata={"description": "duplicates: one hit per group of near-duplicate matching articles (wire copies, rewrites, corrections; "
                   "word 3-shingles with an estimated Jaccard similarity of 0.5 or more), represented by its newest article; each hit "
                   "then carries similar_count and similar_ids, total_groups counts the groups and pages page over groups. total and the "
-                  "facet counts still count articles. Absent: every matching article is a hit."},
+                  "facet counts still count articles. The groups are the whole index's, kept to the matches (two matches rewritten through an "
+                  "article the search did not match are one story); partial is true while a new index version is still being grouped. "
+                  "Absent: every matching article is a hit."},
     )
 
 

@@ -108,7 +108,9 @@ class _View:
         self._postings = postings
         self._live: np.ndarray | None = None
         self._plain: PlainQueryMatcher | None = None
-        self._grouped: dict[DateField, duplicates.Groups] = {}
+        self._grouping: dict[DateField, duplicates.Grouping] = {}
+        self._stories: dict[DateField, duplicates.Stories] = {}
+        self._everything: dict[DateField, duplicates.Groups] = {}  # browsing without filters: the commonest search
 
     @property
     def plain(self) -> PlainQueryMatcher:
@@ -116,15 +118,27 @@ class _View:
             self._plain = PlainQueryMatcher(self.searcher.reader(), self._postings, self.live_docs())
         return self._plain
 
-    def duplicate_groups(self, docs: np.ndarray, ticks: np.ndarray, date_field: DateField) -> duplicates.Groups:
-        """The near-duplicate groups of ``docs`` (search/duplicates.py); those of every document
-        (browsing without filters, the costliest) computed once per version and date field."""
+    def duplicate_groups(self, docs: np.ndarray, date_field: DateField, deadline: float) -> tuple[duplicates.Groups, bool]:
+        """The near-duplicate groups of ``docs`` (search/duplicates.py): those of the whole
+        version, grouped once per date field (resumed by each search until ``deadline``)
+        and restricted to ``docs``; and whether the grouping is still incomplete."""
+        stories = self._stories.get(date_field)
+        if stories is None:
+            grouping = self._grouping.get(date_field)
+            if grouping is None:
+                live = self.live_docs()
+                ticks = self.columns.updated_ticks if date_field is DateField.UPDATED else self.columns.ticks
+                grouping = self._grouping[date_field] = duplicates.Grouping(live, self.columns.bands[live], ticks[live], ticks.size)
+            stories = grouping.advance(deadline)
+            if not grouping.complete:
+                return stories.of(docs), True
+            self._stories[date_field] = stories
+            del self._grouping[date_field]
         if docs.size < self.live_docs().size:
-            return duplicates.group(self.columns.bands[docs], ticks)
-        found = self._grouped.get(date_field)
-        if found is None:
-            found = self._grouped[date_field] = duplicates.group(self.columns.bands[docs], ticks)
-        return found
+            return stories.of(docs), False
+        if date_field not in self._everything:
+            self._everything[date_field] = stories.of(docs)
+        return self._everything[date_field], False
 
     def live_docs(self) -> np.ndarray:
         """Every document number not deleted (what an empty query matches)."""
@@ -312,9 +326,10 @@ class SearchService:
 
         keep = _all_but(filters, None)
         selected = matched if keep is None else matched[keep]
-        articles, grouped, groups = selected.size, selected, None
+        articles, groups = selected.size, None
         if request.collapse_duplicates:  # one hit per group of near-duplicates: its newest article
-            groups = view.duplicate_groups(selected, ticks if keep is None else ticks[keep], request.date_field)
+            groups, ungrouped = view.duplicate_groups(selected, request.date_field, deadline)
+            partial = partial or ungrouped
             keep = duplicates.collapse(keep, matched.size, groups)
             selected = matched[keep]
         start = position.offset if isinstance(position, RankPosition) else (request.page - 1) * request.per_page
@@ -338,7 +353,7 @@ class SearchService:
         # Highlighting re-analyzes text: past the deadline, hits show their plain opening.
         hits = [self._hit(view, docnum, scores.get(docnum, 0.0), words if time.perf_counter() < deadline else {}, request) for docnum in page_docs]
         if groups is not None:
-            hits = [self._with_similar(view, hit, docnum, grouped, groups) for hit, docnum in zip(hits, page_docs)]
+            hits = [self._with_similar(view, hit, docnum, groups) for hit, docnum in zip(hits, page_docs)]
         return SearchResult(
             query=request.q,
             total=int(articles),
@@ -461,9 +476,9 @@ class SearchService:
         results = view.searcher.search(parsed, limit=len(docnums), filter=set(docnums))
         return {hit.docnum: float(hit.score or 0.0) for hit in results}
 
-    def _with_similar(self, view: _View, hit: Hit, docnum: int, grouped: np.ndarray, groups: duplicates.Groups) -> Hit:
-        """The hit with the other members of its near-duplicate group (``grouped`` were grouped)."""
-        others = grouped[groups.others(int(np.searchsorted(grouped, docnum)))]
+    def _with_similar(self, view: _View, hit: Hit, docnum: int, groups: duplicates.Groups) -> Hit:
+        """The hit with the other grouped members of its near-duplicate group."""
+        others = groups.others(docnum)
         ids = tuple(view.searcher.stored_fields(int(d))["id"] for d in others[: duplicates.MAX_SIMILAR_IDS])
         return replace(hit, similar_count=int(others.size), similar_ids=ids)
 
