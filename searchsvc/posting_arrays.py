@@ -30,6 +30,7 @@ import json
 import os
 from array import array
 from collections.abc import Iterable
+from itertools import repeat
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3Codec, W3FieldWriter, W3PerDocReader, _lenfield
@@ -234,6 +235,7 @@ class SegmentPostings:
             raise ValueError(f"{path} lacks {', '.join(missing)}")
         self._numbers: dict[str, dict[str, int]] = {}
         self._terms: dict[str, list[str]] = {}
+        self._hashes: dict[str, np.ndarray] = {}
 
     @classmethod
     def of(cls, leaf: IndexReader) -> SegmentPostings | None:
@@ -258,17 +260,6 @@ class SegmentPostings:
         begin, end = int(starts[found]), int(starts[found + 1])
         return self._arrays[f"{fieldname}.ids"][begin:end], self._arrays[f"{fieldname}.weights"][begin:end]
 
-    def document_terms(self, fieldname: str, docnum: int) -> tuple[list[str], np.ndarray] | None:
-        """A document's terms in the field and their weights; None for a field not recorded here."""
-        if fieldname not in self.fields:
-            return None
-        starts = self._arrays[f"{fieldname}.doc_starts"]
-        if docnum + 1 >= starts.size:
-            return [], _EMPTY_WEIGHTS
-        begin, end = int(starts[docnum]), int(starts[docnum + 1])
-        terms = self._terms_of(fieldname)
-        return [terms[number] for number in self._arrays[f"{fieldname}.doc_terms"][begin:end].tolist()], self._arrays[f"{fieldname}.doc_weights"][begin:end]
-
     def pool_weights(self, fieldname: str, texts: list[bytes], docnums: np.ndarray, max_postings: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Each term's weight (a row per term) in each of ``docnums`` (0 where absent), and each
         term's posting count, read from the documents' side of the arrays; None for a field not
@@ -280,11 +271,8 @@ class SegmentPostings:
         """
         if fieldname not in self.fields:
             return None
-        starts = self._arrays[f"{fieldname}.doc_starts"]
-        last = starts.size - 1  # documents past the last one with postings have none
-        begins = starts[np.minimum(docnums, last)]
-        lengths = starts[np.minimum(docnums + 1, last)] - begins
-        total = int(lengths.sum())
+        at, lengths = self._document_postings(fieldname, docnums)
+        total = at.size
         if total > max_postings:
             return None
         numbers = self._numbers_of(fieldname)
@@ -296,9 +284,6 @@ class SegmentPostings:
         weights = np.zeros((len(texts), docnums.size))
         if total == 0 or not known.any():
             return weights, sizes
-        # Every posting of the documents, in order: where each document's run starts, plus 0, 1, 2...
-        ends = np.cumsum(lengths)
-        at = np.arange(total) + np.repeat(begins - (ends - lengths), lengths)
         # The asked-for terms, each once: a term may be asked for twice ("wheat^2 wheat").
         asked = found[known].tolist()
         distinct = list(dict.fromkeys(asked))
@@ -310,6 +295,38 @@ class SegmentPostings:
         per_term[slots[hits] - 1, np.repeat(np.arange(docnums.size), lengths)[hits]] = self._arrays[f"{fieldname}.doc_weights"][at[hits]]
         weights[known] = per_term if len(distinct) == len(asked) else per_term[[distinct.index(number) for number in asked]]
         return weights, sizes
+
+    def document_postings(self, fieldname: str, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Every posting of ``docnums`` in the field: its term number, its weight, and the index
+        in ``docnums`` of its document; None for a field not recorded here."""
+        if fieldname not in self.fields:
+            return None
+        at, lengths = self._document_postings(fieldname, docnums)
+        documents = np.repeat(np.arange(docnums.size), lengths)
+        return self._arrays[f"{fieldname}.doc_terms"][at].astype(np.int64), self._arrays[f"{fieldname}.doc_weights"][at], documents
+
+    def term_hashes(self, fieldname: str) -> np.ndarray:
+        """Each of the field's terms' ``hash()`` (by number), built once per segment: the same
+        word hashes the same in every field and segment, where its term numbers differ."""
+        found = self._hashes.get(fieldname)
+        if found is None:
+            found = self._hashes[fieldname] = np.fromiter(map(hash, self._terms_of(fieldname)), dtype=np.int64, count=len(self._terms_of(fieldname)))
+        return found
+
+    def terms(self, fieldname: str) -> list[str]:
+        """The field's terms, by number (those of :meth:`document_postings`)."""
+        return self._terms_of(fieldname)
+
+    def _document_postings(self, fieldname: str, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where every posting of ``docnums`` sits in the by-document arrays, in order, and how
+        many each document has."""
+        starts = self._arrays[f"{fieldname}.doc_starts"]
+        last = starts.size - 1  # documents past the last one with postings have none
+        begins = starts[np.minimum(docnums, last)]
+        lengths = starts[np.minimum(docnums + 1, last)] - begins
+        # Where each document's run starts, plus 0, 1, 2...
+        ends = np.cumsum(lengths)
+        return np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(begins - (ends - lengths), lengths), lengths
 
     def words(self, fieldname: str) -> tuple[list[str], np.ndarray] | None:
         """A word list field's terms (sorted) and their document frequencies; None when not kept here."""
@@ -325,8 +342,7 @@ class SegmentPostings:
         None for a field not recorded here."""
         if fieldname not in self.fields:
             return None
-        numbers = self._numbers_of(fieldname)
-        found = np.array([numbers.get(word, -1) for word in words], dtype=np.int64)
+        found = np.fromiter(map(self._numbers_of(fieldname).get, words, repeat(-1)), dtype=np.int64, count=len(words))
         totals = self._arrays[f"{fieldname}.totals"]
         if totals.size == 0:  # the field has no words in this segment
             return np.zeros(len(words))

@@ -26,6 +26,7 @@ from whoosh.automata.lev import levenshtein_automaton
 
 from searchsvc.articles import Article
 from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings, _encode, _exact_compact
+from searchsvc.search.feedback import _analyzed_words
 from searchsvc.search.columns import MISSING_TICKS, ColumnCache, SectionVocabulary
 from searchsvc.search.highlight import (
     MAX_ANALYZED_CHARS, MAX_FRAGMENTS, TOKEN_CHAR, Highlighter, SkippingContextFragmenter, _highlight,
@@ -104,14 +105,24 @@ def _assert_columns_equal_whoosh(index_dir: Path) -> None:
 
 
 def _assert_document_words_equal_analysis(index_dir: Path) -> None:
-    """Each document's words from the arrays (by document) equal re-analyzing its stored text."""
+    """Documents' words from the arrays (by document) equal re-analyzing their stored text:
+    each document alone, and runs of documents across segments for feedback's "in at least
+    two of them" (the hashes merge a word's title and body postings, and its segments')."""
     ix = IndexStore(index_dir).current().open()
     postings = PostingsCache()
+    fields = list(RANKED_FIELDS)
     with ix.searcher() as searcher:
-        for docnum in searcher.reader().all_doc_ids():
+        docnums = list(searcher.reader().all_doc_ids())
+        for docnum in docnums:
             stored = searcher.stored_fields(docnum)
             expected = Counter(word for _position, word in index_words(stored["title"] + "\n" + stored["body"]))
-            assert postings.document_counts(searcher.reader(), docnum, list(RANKED_FIELDS)) == expected, stored["id"]
+            words, counts = postings.document_words(searcher.reader(), [docnum], fields, 1)  # type: ignore[misc]
+            assert dict(zip(words, counts.tolist())) == expected, stored["id"]
+        for begin in range(0, len(docnums), 3):
+            group = docnums[begin : begin + 7]
+            words, counts = postings.document_words(searcher.reader(), group, fields, 2)  # type: ignore[misc]
+            analyzed, analyzed_counts = _analyzed_words(searcher, group, fields, 2)
+            assert dict(zip(words, counts.tolist())) == dict(zip(analyzed, analyzed_counts.tolist())), group
 
 
 def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> None:
