@@ -104,9 +104,10 @@ class PostingsCache:
     def frequencies(self, reader: IndexReader, fieldname: str, words: list[str]) -> np.ndarray:
         """Each word's total weight in the index, Whoosh's ``reader.frequency()``, for many at once."""
         totals = np.zeros(len(words))
+        hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
         for leaf, _offset in reader.leaf_readers():
             mapped = self._segment(leaf)
-            found = mapped.frequencies(fieldname, words) if mapped is not None else None
+            found = mapped.frequencies(fieldname, hashes) if mapped is not None else None
             if found is None:
                 found = np.array([leaf.frequency(fieldname, word) for word in words], dtype=np.float64)
             totals += found
