@@ -271,8 +271,8 @@ class SegmentPostings:
         """
         if fieldname not in self.fields:
             return None
-        at, lengths = self._document_postings(fieldname, docnums)
-        total = at.size
+        begins, lengths = self._document_runs(fieldname, docnums)
+        total = int(lengths.sum())
         if total > max_postings:
             return None
         numbers = self._numbers_of(fieldname)
@@ -284,6 +284,7 @@ class SegmentPostings:
         weights = np.zeros((len(texts), docnums.size))
         if total == 0 or not known.any():
             return weights, sizes
+        at = _positions(begins, lengths)
         # The asked-for terms, each once: a term may be asked for twice ("wheat^2 wheat").
         asked = found[known].tolist()
         distinct = list(dict.fromkeys(asked))
@@ -301,7 +302,8 @@ class SegmentPostings:
         in ``docnums`` of its document; None for a field not recorded here."""
         if fieldname not in self.fields:
             return None
-        at, lengths = self._document_postings(fieldname, docnums)
+        begins, lengths = self._document_runs(fieldname, docnums)
+        at = _positions(begins, lengths)
         documents = np.repeat(np.arange(docnums.size), lengths)
         return self._arrays[f"{fieldname}.doc_terms"][at].astype(np.int64), self._arrays[f"{fieldname}.doc_weights"][at], documents
 
@@ -317,16 +319,12 @@ class SegmentPostings:
         """The field's terms, by number (those of :meth:`document_postings`)."""
         return self._terms_of(fieldname)
 
-    def _document_postings(self, fieldname: str, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where every posting of ``docnums`` sits in the by-document arrays, in order, and how
-        many each document has."""
+    def _document_runs(self, fieldname: str, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of ``docnums``' postings start in the by-document arrays, and how many it has."""
         starts = self._arrays[f"{fieldname}.doc_starts"]
         last = starts.size - 1  # documents past the last one with postings have none
         begins = starts[np.minimum(docnums, last)]
-        lengths = starts[np.minimum(docnums + 1, last)] - begins
-        # Where each document's run starts, plus 0, 1, 2...
-        ends = np.cumsum(lengths)
-        return np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(begins - (ends - lengths), lengths), lengths
+        return begins, starts[np.minimum(docnums + 1, last)] - begins
 
     def words(self, fieldname: str) -> tuple[list[str], np.ndarray] | None:
         """A word list field's terms (sorted) and their document frequencies; None when not kept here."""
@@ -378,6 +376,13 @@ class SegmentPostings:
         if terms is None:
             terms = self._terms[fieldname] = list(self._numbers_of(fieldname))
         return terms
+
+
+def _positions(begins: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Every position of the runs (``lengths[i]`` from ``begins[i]``), in order: where each
+    run starts, plus 0, 1, 2..."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(begins - (ends - lengths), lengths)
 
 
 def _term(text: bytes) -> str:
