@@ -31,7 +31,7 @@ from searchsvc.search.columns import MISSING_TICKS, ColumnCache, SectionVocabula
 from searchsvc.search.highlight import (
     MAX_ANALYZED_CHARS, MAX_FRAGMENTS, TOKEN_CHAR, Highlighter, SkippingContextFragmenter, _highlight,
 )
-from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_postings
+from searchsvc.search.postings import CountedWords, PlainQueryMatcher, PostingsCache, _read_postings
 from searchsvc.search.query import QueryParser
 from searchsvc.search.ranking import Ranker, RankingSettings, best
 from searchsvc.search import SearchRequest, SearchService
@@ -112,18 +112,22 @@ def _assert_document_words_equal_analysis(index_dir: Path) -> None:
     ix = IndexStore(index_dir).current().open()
     postings = PostingsCache()
     fields = list(RANKED_FIELDS)
+
+    def named(words: CountedWords | None) -> dict[str, float]:
+        assert words is not None
+        names = words.name(range(words.hashes.size))
+        assert words.hashes.tolist() == [hash(name) for name in names]
+        return dict(zip(names, words.occurrences.tolist()))
+
     with ix.searcher() as searcher:
         docnums = list(searcher.reader().all_doc_ids())
         for docnum in docnums:
             stored = searcher.stored_fields(docnum)
             expected = Counter(word for _position, word in index_words(stored["title"] + "\n" + stored["body"]))
-            words, counts = postings.document_words(searcher.reader(), [docnum], fields, 1)  # type: ignore[misc]
-            assert dict(zip(words, counts.tolist())) == expected, stored["id"]
+            assert named(postings.document_words(searcher.reader(), [docnum], fields, 1)) == expected, stored["id"]
         for begin in range(0, len(docnums), 3):
             group = docnums[begin : begin + 7]
-            words, counts = postings.document_words(searcher.reader(), group, fields, 2)  # type: ignore[misc]
-            analyzed, analyzed_counts = _analyzed_words(searcher, group, fields, 2)
-            assert dict(zip(words, counts.tolist())) == dict(zip(analyzed, analyzed_counts.tolist())), group
+            assert named(postings.document_words(searcher.reader(), group, fields, 2)) == named(_analyzed_words(searcher, group, fields, 2)), group
 
 
 def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> None:

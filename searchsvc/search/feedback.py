@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 from whoosh.searching import Searcher
 
-from searchsvc.search.postings import PostingsCache
+from searchsvc.search.postings import CountedWords, PostingsCache
 from searchsvc.store import index_words
 
 MIN_DOCUMENTS = 2
@@ -35,16 +35,20 @@ def feedback_words(
     needed = min(MIN_DOCUMENTS, len(docnums))
     # The words as the index has them, from the posting arrays, else by analyzing the stored text again.
     counted = postings.document_words(searcher.reader(), docnums, text_fields, needed)
-    shared, occurrences = counted if counted is not None else _analyzed_words(searcher, docnums, text_fields, needed)
-    collection = postings.frequencies(searcher.reader(), statistics_field, shared)
+    if counted is None:
+        counted = _analyzed_words(searcher, docnums, text_fields, needed)
+    collection = postings.frequencies(searcher.reader(), statistics_field, counted)
     present = np.flatnonzero(collection > 0)
     mean = collection[present] / searcher.doc_count_all()  # each word's expected count in a document
-    scores = occurrences[present] * np.log2((1 + mean) / mean) + np.log2(1 + mean)
-    best = heapq.nlargest(count, zip(scores.tolist(), (shared[i] for i in present.tolist())))
+    scores = counted.occurrences[present] * np.log2((1 + mean) / mean) + np.log2(1 + mean)
+    if scores.size > count:  # only the best (and any tied with the last of them) are named and ranked
+        contenders = np.flatnonzero(scores >= np.partition(scores, -count)[-count])
+        present, scores = present[contenders], scores[contenders]
+    best = heapq.nlargest(count, zip(scores.tolist(), counted.name(present)))
     return [(word, score / best[0][0]) for score, word in best]
 
 
-def _analyzed_words(searcher: Searcher, docnums: Sequence[int], text_fields: list[str], needed: int) -> tuple[list[str], np.ndarray]:
+def _analyzed_words(searcher: Searcher, docnums: Sequence[int], text_fields: list[str], needed: int) -> CountedWords:
     """:meth:`PostingsCache.document_words` for segments without posting arrays: the stored
     text analyzed again (index_words: as the index analyzes it, in bulk)."""
     occurrences: Counter[str] = Counter()
@@ -55,4 +59,8 @@ def _analyzed_words(searcher: Searcher, docnums: Sequence[int], text_fields: lis
         occurrences.update(words)
         documents.update(words.keys())
     shared = [word for word in occurrences if documents[word] >= needed]
-    return shared, np.array([occurrences[word] for word in shared], dtype=np.float64)
+    return CountedWords(
+        np.fromiter(map(hash, shared), dtype=np.int64, count=len(shared)),
+        np.array([occurrences[word] for word in shared], dtype=np.float64),
+        lambda indexes: [shared[i] for i in indexes],
+    )
