@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
@@ -47,7 +47,7 @@ from bench.corpus import Query, draw_queries, load_reuters, scaled, zipf_log  # 
 from bench.peers import PAGE_SIZE, Engine, Fts5Engine, Page, PageSource, TantivyEngine  # noqa: E402
 from searchsvc.articles import Article  # noqa: E402
 from searchsvc.indexer import index_articles  # noqa: E402
-from searchsvc.search import DateInterval, SearchRequest, SearchService  # noqa: E402
+from searchsvc.search import DateInterval, SearchRequest, SearchService, SearchSettings  # noqa: E402
 from searchsvc.store import IndexStore  # noqa: E402
 
 BASELINE = Fts5Engine.name
@@ -116,6 +116,15 @@ class SearchsvcEngine:
         copy = SearchsvcEngine(self.path.parent)
         copy._service = SearchService(copy.store)
         return copy
+
+    def feedback_variant(self, documents: int) -> SearchsvcEngine:
+        """The same index searched with feedback from ``documents`` best matches (0: none),
+        timed beside the defaults (``--feedback-docs``): e.g. 3, the count before issue 18."""
+        variant = SearchsvcEngine(self.path.parent)
+        variant.name = f"searchsvc feedback {documents} docs"
+        defaults = SearchSettings()
+        variant._service = SearchService(variant.store, replace(defaults, ranking=replace(defaults.ranking, feedback_docs=documents)))
+        return variant
 
     def page(self, words: Query) -> Page:
         assert self._service is not None, "build() first"
@@ -455,7 +464,7 @@ class ScaleResult:
     load_average: tuple[float, float]  # the machine's 1-minute load average at start and end
 
 
-def measure_scale(factor: int, base: list[Article], workload: Workload, profile: bool) -> ScaleResult:
+def measure_scale(factor: int, base: list[Article], workload: Workload, profile: bool, feedback_docs: Sequence[int] = ()) -> ScaleResult:
     """Build every engine at this scale, time the pages, load-test gunicorn, optionally profile."""
     load_at_start = os.getloadavg()[0]
     articles = scaled(base, factor)
@@ -475,7 +484,7 @@ def measure_scale(factor: int, base: list[Article], workload: Workload, profile:
             build[engine.name] = (build_seconds(engine, articles), disk_mb(engine.path))
 
         with gunicorn(ours.store.root, directory / "gunicorn.log") as (port, master):
-            engines: list[PageSource] = [*built, HttpEngine(port)]
+            engines: list[PageSource] = [*built, *(ours.feedback_variant(documents) for documents in feedback_docs), HttpEngine(port)]
             log(f"scale {factor}: timing {len(queries)} distinct queries on {len(engines)} engines")
             distinct = time_pages(engines, queries, warmup)
             log(f"scale {factor}: timing {len(repeated)} repeated (Zipf) queries")
@@ -574,6 +583,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--scales", default="1,5", help="comma-separated corpus multiples (default 1,5)")
     parser.add_argument("--quick", action="store_true", help="smoke run: scale 1, 50 queries, short load tests")
     parser.add_argument("--profile", action="store_true", help="cProfile our page on the slowest queries of each scale")
+    parser.add_argument("--feedback-docs", type=int, nargs="*", default=[], metavar="N",
+                        help="also time our in-process page with feedback from N documents (0: none), interleaved with the defaults")
     args = parser.parse_args(argv)
     workload = QUICK if args.quick else FULL
     scales = [1] if args.quick else [int(s) for s in args.scales.split(",")]
@@ -582,7 +593,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     base = load_reuters()
     print(header(workload, scales))
     for factor in scales:
-        print(report_scale(measure_scale(factor, base, workload, args.profile), workload), flush=True)
+        print(report_scale(measure_scale(factor, base, workload, args.profile, args.feedback_docs), workload), flush=True)
 
 
 if __name__ == "__main__":

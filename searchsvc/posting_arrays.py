@@ -234,6 +234,8 @@ class SegmentPostings:
             raise ValueError(f"{path} lacks {', '.join(missing)}")
         self._numbers: dict[str, dict[str, int]] = {}
         self._terms: dict[str, list[str]] = {}
+        self._hashes: dict[str, np.ndarray] = {}
+        self._sorted: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def of(cls, leaf: IndexReader) -> SegmentPostings | None:
@@ -258,17 +260,6 @@ class SegmentPostings:
         begin, end = int(starts[found]), int(starts[found + 1])
         return self._arrays[f"{fieldname}.ids"][begin:end], self._arrays[f"{fieldname}.weights"][begin:end]
 
-    def document_terms(self, fieldname: str, docnum: int) -> tuple[list[str], np.ndarray] | None:
-        """A document's terms in the field and their weights; None for a field not recorded here."""
-        if fieldname not in self.fields:
-            return None
-        starts = self._arrays[f"{fieldname}.doc_starts"]
-        if docnum + 1 >= starts.size:
-            return [], _EMPTY_WEIGHTS
-        begin, end = int(starts[docnum]), int(starts[docnum + 1])
-        terms = self._terms_of(fieldname)
-        return [terms[number] for number in self._arrays[f"{fieldname}.doc_terms"][begin:end].tolist()], self._arrays[f"{fieldname}.doc_weights"][begin:end]
-
     def pool_weights(self, fieldname: str, texts: list[bytes], docnums: np.ndarray, max_postings: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Each term's weight (a row per term) in each of ``docnums`` (0 where absent), and each
         term's posting count, read from the documents' side of the arrays; None for a field not
@@ -280,10 +271,7 @@ class SegmentPostings:
         """
         if fieldname not in self.fields:
             return None
-        starts = self._arrays[f"{fieldname}.doc_starts"]
-        last = starts.size - 1  # documents past the last one with postings have none
-        begins = starts[np.minimum(docnums, last)]
-        lengths = starts[np.minimum(docnums + 1, last)] - begins
+        begins, lengths = self._document_runs(fieldname, docnums)
         total = int(lengths.sum())
         if total > max_postings:
             return None
@@ -296,9 +284,7 @@ class SegmentPostings:
         weights = np.zeros((len(texts), docnums.size))
         if total == 0 or not known.any():
             return weights, sizes
-        # Every posting of the documents, in order: where each document's run starts, plus 0, 1, 2...
-        ends = np.cumsum(lengths)
-        at = np.arange(total) + np.repeat(begins - (ends - lengths), lengths)
+        at = _positions(begins, lengths)
         # The asked-for terms, each once: a term may be asked for twice ("wheat^2 wheat").
         asked = found[known].tolist()
         distinct = list(dict.fromkeys(asked))
@@ -311,6 +297,35 @@ class SegmentPostings:
         weights[known] = per_term if len(distinct) == len(asked) else per_term[[distinct.index(number) for number in asked]]
         return weights, sizes
 
+    def document_postings(self, fieldname: str, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Every posting of ``docnums`` in the field: its term number, its weight, and the index
+        in ``docnums`` of its document; None for a field not recorded here."""
+        if fieldname not in self.fields:
+            return None
+        begins, lengths = self._document_runs(fieldname, docnums)
+        at = _positions(begins, lengths)
+        documents = np.repeat(np.arange(docnums.size), lengths)
+        return self._arrays[f"{fieldname}.doc_terms"][at].astype(np.int64), self._arrays[f"{fieldname}.doc_weights"][at], documents
+
+    def term_hashes(self, fieldname: str) -> np.ndarray:
+        """Each of the field's terms' ``hash()`` (by number), built once per segment: the same
+        word hashes the same in every field and segment, where its term numbers differ."""
+        found = self._hashes.get(fieldname)
+        if found is None:
+            found = self._hashes[fieldname] = np.fromiter(map(hash, self._terms_of(fieldname)), dtype=np.int64, count=len(self._terms_of(fieldname)))
+        return found
+
+    def terms(self, fieldname: str) -> list[str]:
+        """The field's terms, by number (those of :meth:`document_postings`)."""
+        return self._terms_of(fieldname)
+
+    def _document_runs(self, fieldname: str, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of ``docnums``' postings start in the by-document arrays, and how many it has."""
+        starts = self._arrays[f"{fieldname}.doc_starts"]
+        last = starts.size - 1  # documents past the last one with postings have none
+        begins = starts[np.minimum(docnums, last)]
+        return begins, starts[np.minimum(docnums + 1, last)] - begins
+
     def words(self, fieldname: str) -> tuple[list[str], np.ndarray] | None:
         """A word list field's terms (sorted) and their document frequencies; None when not kept here."""
         frequencies = self._arrays.get(f"{fieldname}.doc_frequencies")
@@ -320,17 +335,30 @@ class SegmentPostings:
         bounds = self._arrays[f"{fieldname}.term_offsets"].tolist()
         return [blob[begin:end].decode("utf-8") for begin, end in zip(bounds, bounds[1:])], frequencies
 
-    def frequencies(self, fieldname: str, words: list[str]) -> np.ndarray | None:
-        """Each word's total weight in the segment (0 when absent), as Whoosh's ``frequency()``;
-        None for a field not recorded here."""
+    def frequencies(self, fieldname: str, hashes: np.ndarray) -> np.ndarray | None:
+        """Each word's total weight in the segment (0 when absent), as Whoosh's ``frequency()``,
+        the words given by their ``hash()``; None for a field not recorded here.
+
+        A binary search over the segment's sorted term hashes, in C: a dict look-up per word
+        cost ~0.3 µs (a large table, cache misses), for the few hundred words feedback weighs
+        the longest part of choosing them."""
         if fieldname not in self.fields:
             return None
-        numbers = self._numbers_of(fieldname)
-        found = np.array([numbers.get(word, -1) for word in words], dtype=np.int64)
         totals = self._arrays[f"{fieldname}.totals"]
         if totals.size == 0:  # the field has no words in this segment
-            return np.zeros(len(words))
-        return np.where(found >= 0, totals[np.maximum(found, 0)], 0.0)
+            return np.zeros(hashes.size)
+        ordered, order = self._sorted_hashes(fieldname)
+        at = np.minimum(ordered.searchsorted(hashes), ordered.size - 1)
+        return np.where(ordered[at] == hashes, totals[order[at]], 0.0)
+
+    def _sorted_hashes(self, fieldname: str) -> tuple[np.ndarray, np.ndarray]:
+        """The field's term hashes sorted, and the term number of each, built once per segment."""
+        found = self._sorted.get(fieldname)
+        if found is None:
+            hashes = self.term_hashes(fieldname)
+            order = np.argsort(hashes)
+            found = self._sorted[fieldname] = (hashes[order], order)
+        return found
 
     def _numbers_of(self, fieldname: str) -> dict[str, int]:
         """Term -> number, built on first use: a dict answers in a fraction of a µs where a
@@ -348,6 +376,13 @@ class SegmentPostings:
         if terms is None:
             terms = self._terms[fieldname] = list(self._numbers_of(fieldname))
         return terms
+
+
+def _positions(begins: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Every position of the runs (``lengths[i]`` from ``begins[i]``), in order: where each
+    run starts, plus 0, 1, 2..."""
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if ends.size else 0) + np.repeat(begins - (ends - lengths), lengths)
 
 
 def _term(text: bytes) -> str:

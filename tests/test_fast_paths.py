@@ -26,11 +26,12 @@ from whoosh.automata.lev import levenshtein_automaton
 
 from searchsvc.articles import Article
 from searchsvc.posting_arrays import RANKED_FIELDS, SegmentPostings, _encode, _exact_compact
+from searchsvc.search.feedback import _analyzed_words
 from searchsvc.search.columns import MISSING_TICKS, ColumnCache, SectionVocabulary
 from searchsvc.search.highlight import (
     MAX_ANALYZED_CHARS, MAX_FRAGMENTS, TOKEN_CHAR, Highlighter, SkippingContextFragmenter, _highlight,
 )
-from searchsvc.search.postings import PlainQueryMatcher, PostingsCache, _read_postings
+from searchsvc.search.postings import CountedWords, PlainQueryMatcher, PostingsCache, _read_postings
 from searchsvc.search.query import QueryParser
 from searchsvc.search.ranking import Ranker, RankingSettings, best
 from searchsvc.search import SearchRequest, SearchService
@@ -55,7 +56,8 @@ def _assert_arrays_equal_whoosh(index_dir: Path) -> int:
                     ids, weights = arrays.postings(field, term)
                     expected_ids, expected_weights = _read_postings(leaf, field, term)
                     assert np.array_equal(ids, expected_ids) and np.array_equal(weights, expected_weights), (field, term)
-                totals = arrays.frequencies(field, [term.decode() for term in terms] + ["notaword"])
+                hashes = np.array([hash(term.decode()) for term in terms] + [hash("notaword")], dtype=np.int64)
+                totals = arrays.frequencies(field, hashes)
                 assert totals.tolist() == [leaf.frequency(field, term) for term in terms] + [0.0]
                 _assert_pool_weights_equal_lists(arrays, field, terms, leaf.doc_count_all())
             assert arrays.postings(field, b"notaword")[0].size == 0
@@ -104,14 +106,28 @@ def _assert_columns_equal_whoosh(index_dir: Path) -> None:
 
 
 def _assert_document_words_equal_analysis(index_dir: Path) -> None:
-    """Each document's words from the arrays (by document) equal re-analyzing its stored text."""
+    """Documents' words from the arrays (by document) equal re-analyzing their stored text:
+    each document alone, and runs of documents across segments for feedback's "in at least
+    two of them" (the hashes merge a word's title and body postings, and its segments')."""
     ix = IndexStore(index_dir).current().open()
     postings = PostingsCache()
+    fields = list(RANKED_FIELDS)
+
+    def named(words: CountedWords | None) -> dict[str, float]:
+        assert words is not None
+        names = words.name(range(words.hashes.size))
+        assert words.hashes.tolist() == [hash(name) for name in names]
+        return dict(zip(names, words.occurrences.tolist()))
+
     with ix.searcher() as searcher:
-        for docnum in searcher.reader().all_doc_ids():
+        docnums = list(searcher.reader().all_doc_ids())
+        for docnum in docnums:
             stored = searcher.stored_fields(docnum)
             expected = Counter(word for _position, word in index_words(stored["title"] + "\n" + stored["body"]))
-            assert postings.document_counts(searcher.reader(), docnum, list(RANKED_FIELDS)) == expected, stored["id"]
+            assert named(postings.document_words(searcher.reader(), [docnum], fields, 1)) == expected, stored["id"]
+        for begin in range(0, len(docnums), 3):
+            group = docnums[begin : begin + 7]
+            assert named(postings.document_words(searcher.reader(), group, fields, 2)) == named(_analyzed_words(searcher, group, fields, 2)), group
 
 
 def test_posting_arrays_hold_every_posting_through_updates(tmp_path: Path) -> None:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from math import log2
 
+import numpy as np
 from whoosh.searching import Searcher
 
-from searchsvc.search.postings import PostingsCache
+from searchsvc.search.postings import CountedWords, PostingsCache
 from searchsvc.store import index_words
 
 MIN_DOCUMENTS = 2
@@ -32,26 +32,35 @@ def feedback_words(
     relative to the best (1.0). Words are analyzed, and counted in the collection, as
     ``statistics_field`` indexes them."""
     text_fields = list(text_fields)
+    needed = min(MIN_DOCUMENTS, len(docnums))
+    # The words as the index has them, from the posting arrays, else by analyzing the stored text again.
+    counted = postings.document_words(searcher.reader(), docnums, text_fields, needed)
+    if counted is None:
+        counted = _analyzed_words(searcher, docnums, text_fields, needed)
+    collection = postings.frequencies(searcher.reader(), statistics_field, counted)
+    present = np.flatnonzero(collection > 0)
+    mean = collection[present] / searcher.doc_count_all()  # each word's expected count in a document
+    scores = counted.occurrences[present] * np.log2((1 + mean) / mean) + np.log2(1 + mean)
+    if scores.size > count:  # only the best (and any tied with the last of them) are named and ranked
+        contenders = np.flatnonzero(scores >= np.partition(scores, -count)[-count])
+        present, scores = present[contenders], scores[contenders]
+    best = heapq.nlargest(count, zip(scores.tolist(), counted.name(present)))
+    return [(word, score / best[0][0]) for score, word in best]
+
+
+def _analyzed_words(searcher: Searcher, docnums: Sequence[int], text_fields: list[str], needed: int) -> CountedWords:
+    """:meth:`PostingsCache.document_words` for segments without posting arrays: the stored
+    text analyzed again (index_words: as the index analyzes it, in bulk)."""
     occurrences: Counter[str] = Counter()
     documents: Counter[str] = Counter()
     for docnum in docnums:
-        # The words as the index has them (the analyzer's, summed over the fields), from the
-        # posting arrays, else by analyzing the stored text again (index_words: the same, in bulk).
-        words = postings.document_counts(searcher.reader(), docnum, text_fields)
-        if words is None:
-            stored = searcher.stored_fields(docnum)
-            words = Counter(word for _position, word in index_words("\n".join(stored.get(name) or "" for name in text_fields)))
+        stored = searcher.stored_fields(docnum)
+        words = Counter(word for _position, word in index_words("\n".join(stored.get(name) or "" for name in text_fields)))
         occurrences.update(words)
         documents.update(words.keys())
-    total = searcher.doc_count_all()
-    needed = min(MIN_DOCUMENTS, len(docnums))
     shared = [word for word in occurrences if documents[word] >= needed]
-    collections = postings.frequencies(searcher.reader(), statistics_field, shared)
-    scored = []
-    for word, collection in zip(shared, collections.tolist()):
-        times = occurrences[word]
-        if collection:
-            mean = collection / total  # the word's expected count in a document
-            scored.append((times * log2((1 + mean) / mean) + log2(1 + mean), word))
-    best = heapq.nlargest(count, scored)
-    return [(word, score / best[0][0]) for score, word in best]
+    return CountedWords(
+        np.fromiter(map(hash, shared), dtype=np.int64, count=len(shared)),
+        np.array([occurrences[word] for word in shared], dtype=np.float64),
+        lambda indexes: [shared[i] for i in indexes],
+    )
