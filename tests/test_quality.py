@@ -11,7 +11,6 @@ import json
 import random
 import re
 import statistics
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,15 +201,10 @@ def test_related_puts_the_newest_first_among_equally_close_articles(tmp_path: Pa
     assert [hit["id"] for hit in body["hits"]][:3] == ["copy-17", "copy-9", "copy-3"]
 
 
-def test_suggest_answers_in_under_10_ms_at_reuters_scale(reuters_index: Path) -> None:
-    """In-process, once the vocabulary of the index version is built (once per process)."""
+def test_suggest_completes_every_prefix_at_reuters_scale(reuters_index: Path) -> None:
+    """Completions of 1 to 3 letters start with what was typed; how fast is bench/suggest.py's."""
     service = SearchService(IndexStore(reuters_index))
-    service.suggest("oil")  # builds the vocabulary
-    prefixes = [w[:n] for w in ("oil", "bank", "trade", "yen", "wheat", "coffee", "dollar", "stock") for n in (1, 2, 3)]
-    timings = []
-    for prefix in prefixes * 5:
-        started = time.perf_counter()
-        service.suggest(prefix)
-        timings.append(time.perf_counter() - started)
-    assert statistics.median(timings) < 0.010
+    for prefix in [w[:n] for w in ("oil", "bank", "trade", "yen", "wheat", "coffee", "dollar", "stock") for n in (1, 2, 3)]:
+        completions = service.suggest(prefix)
+        assert completions and all(word.startswith(prefix) for word in completions), (prefix, completions)
     assert service.suggest("oi")[0] == "oil"
