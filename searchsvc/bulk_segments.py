@@ -51,10 +51,11 @@ BLOCK_LIMIT = 128  # postings per block: W3Codec's default, which the codec uses
 COMPRESSION = 3  # zlib level of W3Codec's blocks
 SMALL_BLOCK = 32  # pickled blocks up to this size are compressed once per segment (_write_field)
 # What building a segment takes in memory per article: on Reuters-21578 (articles of ~0.8 KB
-# of text) the peak resident memory of one process grew by 30 KB per article over 4,000 and
-# 16,000 articles (analyzed postings, then their sorted arrays while writing); with a margin
-# for longer articles. Segments are sized by it and the memory a rebuild may take
-# (indexer._sort_memory_mb).
+# of text) the peak resident memory of one process grew by 24-27 KB per article over 4,000 and
+# 16,000 articles (analyzed postings, then their sorted arrays while writing), and the reading
+# process holds at most a segment per building process of articles waiting (~2 KB each:
+# _SegmentProcesses); with a margin for longer articles. Segments are sized by it and the
+# memory a rebuild may take (indexer._sort_memory_mb).
 BYTES_PER_ARTICLE = 40_000
 
 # The (field type, posting format) pairs whose indexing this writer reproduces. Anything
