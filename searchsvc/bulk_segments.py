@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import queue
+import traceback
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import islice
 from pickle import dumps
@@ -32,7 +34,7 @@ from typing import Any
 import numpy as np
 from whoosh import fields as whoosh_fields
 from whoosh import formats
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3TermInfo
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.fields import Schema
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
@@ -40,17 +42,20 @@ from whoosh.index import TOC, FileIndex
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import byte_to_length
 from whoosh.util.numeric import length_to_byte as _length_to_byte
+from whoosh.util.numeric import to_sortable
 
 from searchsvc.posting_arrays import PostingArraysCodec, _FieldRecord
 from searchsvc.store import BulkPositions, DistinctWords
 
 BLOCK_LIMIT = 128  # postings per block: W3Codec's default, which the codec uses
 COMPRESSION = 3  # zlib level of W3Codec's blocks
+SMALL_BLOCK = 32  # pickled blocks up to this size are compressed once per segment (_write_field)
 # What building a segment takes in memory per article: on Reuters-21578 (articles of ~0.8 KB
-# of text) the peak resident memory of one process grew by 30 KB per article over 4,000 and
-# 16,000 articles (analyzed postings, then their sorted arrays while writing); with a margin
-# for longer articles. Segments are sized by it and the memory a rebuild may take
-# (indexer._sort_memory_mb).
+# of text) the peak resident memory of one process grew by 24-27 KB per article over 4,000 and
+# 16,000 articles (analyzed postings, then their sorted arrays while writing), and the reading
+# process holds at most a segment per building process of articles waiting (~2 KB each:
+# _SegmentProcesses); with a margin for longer articles. Segments are sized by it and the
+# memory a rebuild may take (indexer._sort_memory_mb).
 BYTES_PER_ARTICLE = 40_000
 
 # The (field type, posting format) pairs whose indexing this writer reproduces. Anything
@@ -131,15 +136,14 @@ class _SegmentBuilder:
             field = schema[fieldname]
             length = 0
             if field.indexed:
-                items = list(field.index(value))
-                if items:
-                    texts, frequencies, weights, values = zip(*items)
+                texts, frequencies, weights, values = _analyzed(field, value)
+                if texts:
                     postings = self.postings.get(fieldname) or self.postings.setdefault(fieldname, _FieldPostings())
                     postings.texts.extend(texts)
                     postings.weights.extend(weights)
                     postings.values.extend(values)
                     postings.docnums.append(docnum)
-                    postings.counts.append(len(items))
+                    postings.counts.append(len(texts))
                     if field.scorable:
                         length = sum(frequencies)
                         postings.lengths[docnum] = byte_to_length(length_to_byte(length))
@@ -154,14 +158,50 @@ class _SegmentBuilder:
         self.perdoc.close()
         self.segment.set_doc_count(self.docnum)
         fieldwriter = self.codec.field_writer(self.storage, self.segment)
+        compressed: dict[bytes, bytes] = {}  # the segment's small blocks, which repeat (see _write_field)
         for fieldname in sorted(self.postings):
-            _write_field(fieldwriter, fieldname, self.schema[fieldname], self.postings.pop(fieldname), self.docnum)
+            _write_field(fieldwriter, fieldname, self.schema[fieldname], self.postings.pop(fieldname), self.docnum, compressed)
         fieldwriter.close()
         return self.segment
 
 
-def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldPostings, doccount: int) -> None:
-    """A field's terms and posting blocks, and its part of the posting arrays file."""
+_Postings = tuple[Sequence[bytes], Sequence[int], Sequence[float], Sequence[bytes]]
+
+
+def _analyzed(field: Any, value: Any) -> _Postings:
+    """``field.index(value)`` as four sequences (terms, frequencies, weights, values): from the
+    format's ``bulk_postings`` when it has one (searchsvc.store's text formats), for NUMERIC and
+    DATETIME fields converting the value once for all tiers (:func:`_numeric_terms`), else
+    from Whoosh's generator of a tuple per term."""
+    bulk_postings = getattr(field.format, "bulk_postings", None)
+    if bulk_postings is not None and isinstance(value, str):
+        words, frequencies, weights, values = bulk_postings(value)
+        return [word.encode("utf-8") for word in words], frequencies, weights, values
+    items = _numeric_terms(field, value) if isinstance(field, whoosh_fields.NUMERIC) else list(field.index(value))
+    return tuple(zip(*items)) or ((), (), (), ())  # type: ignore[return-value]
+
+
+def _numeric_terms(field: whoosh_fields.NUMERIC, value: Any) -> list[tuple[bytes, int, float, bytes]]:
+    """``field.index(value)`` for a NUMERIC or DATETIME field, converting the value once for all
+    its tiers (Whoosh converts it again for each of a date's eight: a fifth of the analysis)."""
+    number = field.prepare_datetime(value) if isinstance(field, whoosh_fields.DATETIME) else value
+    if number is None or isinstance(number, (bytes, list, tuple)):
+        return list(field.index(value))  # encoded already, empty or several: Whoosh's own way
+    sortable = to_sortable(field.numtype, field.bits, field.signed, field.prepare_number(number))
+    shifts = range(0, field.bits, field.shift_step) if field.shift_step else (0,)
+    return [(field.sortable_to_bytes(sortable, shift), 1, 1.0, b"") for shift in shifts]
+
+
+def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldPostings, doccount: int, compressed: dict[bytes, bytes]) -> None:
+    """A field's terms and posting blocks, and its part of the posting arrays file.
+
+    What Whoosh works out per block and per term (counts, last ids, smallest and largest
+    lengths and weights, each term's totals and its row in the term table) is worked out
+    here for the whole field at once with numpy; only pickling a block's postings and
+    compressing them is done block by block. ``compressed`` holds the zlib output of small
+    blocks by their bytes: a term in one document (most terms: every near-duplicate band,
+    every date tier) makes a block that depends on the document's number alone, the same
+    in every such field, and a dictionary look-up is a fraction of a compression call."""
     fieldwriter.start_field(fieldname, field)
     postfile, termtable = fieldwriter._postfile, fieldwriter._tindex
     prefix = pack_ushort(fieldwriter._fieldid)
@@ -175,79 +215,150 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
     term_numbers = term_numbers[order]
     weights64 = np.asarray(postings.weights, dtype=np.float64)[order]
     weights32 = weights64.astype(np.float32)
-    values_array = np.empty(len(postings.values), dtype=object)
-    values_array[:] = postings.values
-    values = values_array[order].tolist()
-    del postings.texts, postings.weights, postings.values, values_array
+    fixed_size = field.format.fixed_value_size()
+    values: list[bytes] = []
+    if fixed_size != 0:  # else no block keeps its values
+        values_array = np.empty(len(postings.values), dtype=object)
+        values_array[:] = postings.values
+        values = values_array[order].tolist()
+        del values_array
+    del postings.texts, postings.weights, postings.values
 
     starts = np.searchsorted(term_numbers, np.arange(len(terms) + 1))
-    # Ids delta-coded within each block; a block's first id as it is.
+    term_begins = starts[:-1]
+    # Blocks: a term's postings BLOCK_LIMIT at a time; ids delta-coded within each block.
+    within = np.arange(docnums.size) - np.repeat(term_begins, np.diff(starts))
+    block_begins = np.flatnonzero(within % BLOCK_LIMIT == 0)
+    block_ends = np.append(block_begins[1:], docnums.size)
     deltas = docnums.copy()
     deltas[1:] -= docnums[:-1]
-    within = np.arange(docnums.size) - np.repeat(starts[:-1], np.diff(starts))
-    block_first = within % BLOCK_LIMIT == 0
-    deltas[block_first] = docnums[block_first]
+    deltas[block_begins] = docnums[block_begins]
     lengths_of = np.zeros(doccount + 1, dtype=np.int64)
     if postings.lengths:
         lengths_of[np.fromiter(postings.lengths.keys(), dtype=np.int64)] = np.fromiter(postings.lengths.values(), dtype=np.int64)
-    lengths = lengths_of[docnums].tolist()
-    ids, delta_list = docnums.tolist(), deltas.tolist()
-    weight_list, weight32_list = weights64.tolist(), weights32.tolist()
-    fixed_size = field.format.fixed_value_size()
+    lengths = lengths_of[docnums]
+    no_length = np.iinfo(np.int64).max  # a document without a length in the field is left out of the smallest
+    lengths_or_none = np.where(lengths > 0, lengths, no_length)
+
+    # (A field is written only when it has postings: no empty reductions.)
+    block_min_lengths = np.minimum.reduceat(lengths_or_none, block_begins)
+    block_max_lengths = np.maximum.reduceat(lengths, block_begins)
+    block_max_weights = np.maximum.reduceat(weights64, block_begins)
+    block_least = np.minimum.reduceat(weights32, block_begins)
+    block_most = np.maximum.reduceat(weights32, block_begins)
+    term_min_lengths = np.minimum.reduceat(lengths_or_none, term_begins)
+    term_max_lengths = np.maximum.reduceat(lengths, term_begins)
+    term_max_weights = np.maximum.reduceat(weights64, term_begins)
+    ids, delta_list, weight32_list = docnums.tolist(), deltas.tolist(), weights32.tolist()
+    block_infos = zip(
+        (block_ends - block_begins).tolist(),
+        docnums[block_ends - 1].tolist(),
+        [weight if weight > 0 else 0 for weight in block_max_weights.tolist()],  # max(0, the block's largest)
+        _length_bytes(block_min_lengths, no_length),
+        _length_bytes(block_max_lengths, no_length),
+    )
+    all_equal, all_one = (block_least == block_most).tolist(), ((block_least == 1.0) & (block_most == 1.0)).tolist()
+    term_starts = set(term_begins.tolist())
+    term_ends = set((starts[1:] - 1).tolist())
 
     # The field's postings go to the file in one write, its term rows in another.
-    base, out, rows = postfile.tell(), bytearray(), []
-    bounds = starts.tolist()
-    for term_number, text in enumerate(terms):
-        begin, end = bounds[term_number], bounds[term_number + 1]
-        info = W3TermInfo()
-        startoffset = base + len(out)
-        out += WHOOSH3_HEADER_MAGIC
-        for block in range(begin, end, BLOCK_LIMIT):
-            stop = min(block + BLOCK_LIMIT, end)
-            block_weights = weight32_list[block:stop]
-            block_lengths = [length for length in lengths[block:stop] if length]
-            min_length = min(block_lengths) if block_lengths else None
-            max_length = max(block_lengths) if block_lengths else 0
-            max_weight = max(0, max(weight_list[block:stop]))
-            data = (tuple(delta_list[block:stop]), _mini_weights(block_weights), _mini_values(values[block:stop], fixed_size))
-            databytes = _compress(dumps(data, 2))
-            infobytes = dumps((stop - block, ids[stop - 1], max_weight, COMPRESSION, length_to_byte(min_length), length_to_byte(max_length)), 2)
-            size = len(infobytes) + len(databytes)
-            out += pack_int(-size if stop == end else size)
-            out += infobytes
-            out += databytes
-            # What W3TermInfo.add_block keeps of each block.
-            info._weight += sum(block_weights)
-            info._df += stop - block
-            if info._minlength is None:
-                info._minlength = min_length
-            elif min_length is not None:
-                info._minlength = min(info._minlength, min_length)
-            info._maxlength = max(info._maxlength, max_length)
-            info._maxweight = max(info._maxweight, max_weight)
-        info._minid, info._maxid = ids[begin], ids[end - 1]
-        info.set_extent(startoffset, base + len(out) - startoffset)
-        rows.append((prefix + text, info.to_bytes()))
+    base, out, term_offsets = postfile.tell(), bytearray(), []
+    for begin, end, equal, one, (count, last_id, max_weight, min_byte, max_byte) in zip(
+        block_begins.tolist(), block_ends.tolist(), all_equal, all_one, block_infos
+    ):
+        if begin in term_starts:
+            term_offsets.append(base + len(out))
+            out += WHOOSH3_HEADER_MAGIC
+        # W3PostingsWriter._mini_weights: None when all 1.0, one number when all equal, else all.
+        mini_weights = None if one else weight32_list[begin] if equal else tuple(weight32_list[begin:end])
+        mini_values = None if fixed_size == 0 else _mini_values(values[begin:end], fixed_size)
+        pickled = dumps((tuple(delta_list[begin:end]), mini_weights, mini_values), 2)
+        databytes = compressed.get(pickled) if len(pickled) <= SMALL_BLOCK else None
+        if databytes is None:
+            databytes = _compress(pickled)
+            if len(pickled) <= SMALL_BLOCK:
+                compressed[pickled] = databytes
+        infobytes = dumps((count, last_id, max_weight, COMPRESSION, min_byte, max_byte), 2)
+        size = len(infobytes) + len(databytes)
+        out += pack_int(-size if end - 1 in term_ends else size)
+        out += infobytes
+        out += databytes
     postfile.write(bytes(out))
-    _add_terms(termtable, rows)
+    term_offsets.append(base + len(out))
+    _add_terms(termtable, [prefix + text for text in terms], _term_infos(
+        _term_weights(weights32, weight32_list, starts, block_begins),
+        np.diff(starts),
+        np.asarray(_length_bytes(term_min_lengths, no_length), dtype=np.uint8),
+        np.asarray(_length_bytes(term_max_lengths, no_length), dtype=np.uint8),
+        np.maximum(term_max_weights, 0),
+        docnums[term_begins],
+        docnums[starts[1:] - 1],
+        np.asarray(term_offsets, dtype=np.int64),
+    ))
     fieldwriter.finish_field()
 
     record: _FieldRecord | None = fieldwriter._records.get(fieldname)
     if record is not None:
         record.terms = terms
-        record.starts.frombytes(starts[:-1].astype(np.int64).tobytes())
+        record.starts.frombytes(term_begins.astype(np.int64).tobytes())
         record.ids.frombytes(docnums.astype(np.int32).tobytes())
         record.weights.frombytes(weights32.tobytes())
 
 
-def _add_terms(table: OrderedHashWriter, rows: list[tuple[bytes, bytes]]) -> None:
+def _length_bytes(lengths: np.ndarray, no_length: int) -> list[int]:
+    """Whoosh's one-byte length of each (``length_to_byte``; 0 for ``no_length``), once per distinct length."""
+    distinct, where = np.unique(lengths, return_inverse=True)
+    codes = np.array([0 if length == no_length else length_to_byte(length) for length in distinct.tolist()], dtype=np.int64)
+    return codes[where].tolist()
+
+
+def _term_weights(weights32: np.ndarray, weight_list: list[float], starts: np.ndarray, block_begins: np.ndarray) -> np.ndarray:
+    """Each term's total weight as ``W3TermInfo.add_block`` sums it (0, then each block's sum).
+    Whole-number weights (counts times whole boosts, as ours are) add up exactly in any order,
+    so numpy sums them; other weights are added as Whoosh does, block by block."""
+    if np.array_equal(weights32, np.floor(weights32)) and float(np.abs(weights32).sum()) < 2**53:
+        return np.add.reduceat(weights32.astype(np.float64), starts[:-1])
+    totals, bounds = [], block_begins.tolist() + [weights32.size]
+    block, term_ends = 0, starts[1:].tolist()
+    for end in term_ends:
+        total = 0
+        while bounds[block] < end:
+            total += sum(weight_list[bounds[block] : bounds[block + 1]])
+            block += 1
+        totals.append(total)
+    return np.asarray(totals, dtype=np.float64)
+
+
+# W3TermInfo.to_bytes of a term written in blocks: flags (0: not inlined), total weight, document
+# frequency, smallest and largest length bytes, largest weight, first and last id, then where its
+# postings are and how many bytes they take (big-endian, as struct's "!BfIBBfII" + "!q" + "!i").
+_TERM_INFO = np.dtype([
+    ("flags", "u1"), ("weight", ">f4"), ("df", ">u4"), ("min_length", "u1"), ("max_length", "u1"),
+    ("max_weight", ">f4"), ("min_id", ">u4"), ("max_id", ">u4"), ("offset", ">i8"), ("length", ">i4"),
+])  # fmt: skip
+
+
+def _term_infos(
+    weights: np.ndarray, dfs: np.ndarray, min_lengths: np.ndarray, max_lengths: np.ndarray,
+    max_weights: np.ndarray, min_ids: np.ndarray, max_ids: np.ndarray, offsets: np.ndarray,
+) -> list[bytes]:  # fmt: skip
+    """Each term's ``W3TermInfo.to_bytes()``, all packed at once."""
+    infos = np.zeros(dfs.size, dtype=_TERM_INFO)
+    infos["weight"], infos["df"], infos["max_weight"] = weights, dfs, max_weights
+    infos["min_length"], infos["max_length"] = min_lengths, max_lengths
+    infos["min_id"], infos["max_id"] = min_ids, max_ids
+    infos["offset"], infos["length"] = offsets[:-1], np.diff(offsets)
+    packed, size = infos.tobytes(), _TERM_INFO.itemsize
+    return [packed[at : at + size] for at in range(0, len(packed), size)]
+
+
+def _add_terms(table: OrderedHashWriter, keys: list[bytes], values: list[bytes]) -> None:
     """``OrderedHashWriter.add`` for each row (keys increasing), with one write for all."""
     dbfile, hashfn, buckets, positions = table.dbfile, table.hashfn, table.buckets, table.index
-    if rows and rows[0][0] <= table.lastkey:
+    if keys and keys[0] <= table.lastkey:
         raise ValueError("term rows out of order")
     base, out = dbfile.tell(), bytearray()
-    for key, value in rows:
+    for key, value in zip(keys, values):
         position = base + len(out)
         positions.append(position)
         code = hashfn(key)
@@ -256,22 +367,12 @@ def _add_terms(table: OrderedHashWriter, rows: list[tuple[bytes, bytes]]) -> Non
         out += key
         out += value
     dbfile.write(bytes(out))
-    if rows:
-        table.lastkey = rows[-1][0]
+    if keys:
+        table.lastkey = keys[-1]
 
 
 def _compress(data: bytes) -> bytes:
     return zlib.compress(data, COMPRESSION)
-
-
-def _mini_weights(weights: list[float]) -> Any:
-    """W3PostingsWriter._mini_weights: None when all 1.0, one number when all equal, else all."""
-    first = weights[0]
-    if first == 1.0 and weights.count(1.0) == len(weights):
-        return None
-    if weights.count(first) == len(weights):
-        return first
-    return tuple(weights)
 
 
 def _mini_values(values: list[bytes], fixed_size: int | None) -> Any:
@@ -315,40 +416,134 @@ def commit_segments(ix: FileIndex, segments: list[Any]) -> None:
         writelock.release()
 
 
-def _batches(documents: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+CHUNK_DOCUMENTS = 500  # documents per message from the reading process to a building one
+
+
+def _batches(documents: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(documents)
     while batch := list(islice(iterator, size)):
         yield batch
 
 
-_pool_index: FileIndex | None = None
-
-
-def _build_in_worker(batch: list[dict[str, Any]]) -> Any:
-    assert _pool_index is not None
-    return build_segment(_pool_index, batch)
-
-
-def build_index(ix: FileIndex, documents: Iterable[dict[str, Any]], procs: int, documents_per_segment: int) -> int:
+def build_index(
+    ix: FileIndex,
+    documents: Iterable[Any],
+    procs: int,
+    documents_per_segment: int,
+    prepare: Callable[[Any], dict[str, Any]] | None = None,
+) -> int:
     """Write ``documents`` into ``ix`` as segments of at most ``documents_per_segment`` each (what
     bounds memory), ``procs`` segments at a time in forked processes, in the documents' order
-    (the documents are numbered as one writer would). Returns the number of documents."""
-    global _pool_index
+    (the documents are numbered as one writer would). ``prepare`` turns each document into its
+    Whoosh fields where the segment is built (e.g. :func:`searchsvc.store.article_fields`, whose
+    near-duplicate signatures are a fifth of a rebuild's work); without it the documents are
+    the fields. Returns the number of documents."""
     _check_schema(ix.schema)
-    segments: list[Any] = []
+    fields = prepare or _as_fields
     if procs <= 1:
-        segments = [build_segment(ix, batch) for batch in _batches(documents, documents_per_segment)]
+        segments = [build_segment(ix, map(fields, batch)) for batch in _batches(documents, documents_per_segment)]
     else:
-        _pool_index = ix
-        try:
-            with multiprocessing.get_context("fork").Pool(procs, initializer=_die_with_parent) as pool:
-                # The pool's feeder blocks on its pipe until a worker is free to take a batch:
-                # beyond the workers' own, at most one batch is held, and one being read.
-                segments = list(pool.imap(_build_in_worker, _batches(documents, documents_per_segment)))
-        finally:
-            _pool_index = None
+        segments = _SegmentProcesses(ix, procs, fields).build(documents, documents_per_segment)
     commit_segments(ix, segments)
     return sum(segment.doc_count_all() for segment in segments)
+
+
+def _as_fields(document: dict[str, Any]) -> dict[str, Any]:
+    return document
+
+
+class SegmentProcessError(RuntimeError):
+    """A process building a segment failed or died; the rebuild is abandoned."""
+
+
+class _SegmentProcesses:
+    """``procs`` forked processes, each building one segment at a time from documents streamed
+    to it in chunks: both start within the first chunks (the reading process no longer
+    gathers a whole segment first), and segments stay consecutive runs of the documents.
+
+    Segment ``n`` goes to process ``n % procs``, and is started only when that process has
+    finished segment ``n - procs``: the documents waiting in the queues are at most a
+    segment per process, the memory a rebuild's configuration allows for.
+    """
+
+    def __init__(self, ix: FileIndex, procs: int, fields: Callable[[Any], dict[str, Any]]) -> None:
+        context = multiprocessing.get_context("fork")
+        self.results = context.Queue()
+        self.inboxes = [context.Queue() for _ in range(procs)]
+        self.processes = [
+            context.Process(target=_segment_worker, args=(ix, fields, inbox, self.results), daemon=True) for inbox in self.inboxes
+        ]
+        self.segments: dict[int, Any] = {}
+
+    def build(self, documents: Iterable[Any], documents_per_segment: int) -> list[Any]:
+        for process in self.processes:
+            process.start()
+        try:
+            number, held = -1, documents_per_segment  # the segment being sent, and how many documents it has
+            for chunk in _batches(documents, CHUNK_DOCUMENTS):
+                while chunk:
+                    if held == documents_per_segment:
+                        if number >= 0:
+                            self._inbox(number).put(None)  # that segment is complete
+                        number, held = number + 1, 0
+                        self._wait_for(number - len(self.processes))  # its process is free again
+                        self._inbox(number).put(number)
+                    part, chunk = chunk[: documents_per_segment - held], chunk[documents_per_segment - held :]
+                    self._inbox(number).put(part)
+                    held += len(part)
+                self._collect(block=False)  # a failure shows before all is read
+            if number >= 0:
+                self._inbox(number).put(None)
+            for inbox in self.inboxes:
+                inbox.put(None)  # no more segments
+            for done in range(number + 1):
+                self._wait_for(done)
+            return [self.segments[done] for done in range(number + 1)]
+        finally:
+            for process in self.processes:
+                if process.is_alive():
+                    process.kill()
+                process.join()
+
+    def _inbox(self, number: int) -> Any:
+        return self.inboxes[number % len(self.inboxes)]
+
+    def _wait_for(self, number: int) -> None:
+        while number >= 0 and number not in self.segments:
+            self._collect(block=True)
+
+    def _collect(self, block: bool) -> None:
+        """Take the segments finished so far (waiting a while for one when ``block``); raise
+        when a process reported an error or died without reporting."""
+        try:
+            while True:
+                number, result = self.results.get(block=block, timeout=1.0 if block else None)
+                if number < 0:
+                    raise SegmentProcessError(f"building a segment failed: {result}")
+                self.segments[number] = result
+                block = False
+        except queue.Empty:
+            pass
+        dead = [process.exitcode for process in self.processes if process.exitcode not in (None, 0)]
+        if dead:
+            raise SegmentProcessError(f"a segment process died (exit code {dead[0]})")
+
+
+def _segment_worker(ix: FileIndex, fields: Callable[[Any], dict[str, Any]], inbox: Any, results: Any) -> None:
+    """A building process: segments announced by their number, their documents in chunks, each
+    segment ended by ``None``; a ``None`` in place of a number ends the process."""
+    _die_with_parent()
+    try:
+        while (number := inbox.get()) is not None:
+            results.put((number, build_segment(ix, _received(inbox, fields))))
+    except Exception as error:  # reported to the reading process, which stops the rebuild
+        traceback.print_exc()
+        results.put((-1, f"{type(error).__name__}: {error}"))
+
+
+def _received(inbox: Any, fields: Callable[[Any], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    while (chunk := inbox.get()) is not None:
+        yield from map(fields, chunk)
 
 
 def _die_with_parent() -> None:

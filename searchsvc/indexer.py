@@ -173,21 +173,21 @@ def index_articles(
             seen: set[str] = set()
             repeated: dict[str, Article] = {}
 
-            def first_versions() -> Iterator[dict[str, Any]]:
+            def first_versions() -> Iterator[Article]:
                 for article in articles:
                     if article.id in seen:
                         repeated[article.id] = article
                     else:
                         seen.add(article.id)
-                        yield article_fields(article)
+                        yield article
                     bar.update()
 
             if bulk_writer_enabled() and not bulk_segments.unsupported_fields(ix.schema):
                 procs = _worker_processes()
                 per_segment = _bulk_segment_articles(procs, len(articles) if isinstance(articles, Sized) else None)
-                bulk_segments.build_index(ix, first_versions(), procs, per_segment)
+                bulk_segments.build_index(ix, first_versions(), procs, per_segment, prepare=article_fields)
             else:
-                _write_with_whoosh(ix, first_versions())
+                _write_with_whoosh(ix, map(article_fields, first_versions()))
             if not seen:
                 raise NothingIndexedError(report)
             if repeated:

@@ -123,17 +123,23 @@ class BulkPositions(formats.Positions):
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+        return zip(*self.bulk_postings(value))
+
+    def bulk_postings(self, value: str) -> tuple[list[str], list[int], list[float], list[bytes]]:
+        """``word_values`` as four lists (words, frequencies, weights, encoded positions): the
+        bulk segment writer takes them so, without a tuple per word."""
         positions: dict[str, list[int]] = defaultdict(list)
         for position, word in index_words(value):
             positions[word].append(position)
-        boost, encode, single = self.field_boost, self.encode, _SINGLE_POSITION
-        for word, found in positions.items():
-            if len(found) == 1:  # most words of an article: their encodings are reused (same bytes)
-                position = found[0]
-                value = single.get(position) or single.setdefault(position, encode(found))
-                yield word, 1, boost, value
-            else:
-                yield word, len(found), len(found) * boost, encode(found)
+        encode, single = self.encode, _SINGLE_POSITION
+        # Most words of an article occur once: the encodings of single positions are reused (same bytes).
+        values = [
+            (single.get(found[0]) or single.setdefault(found[0], encode(found))) if len(found) == 1 else encode(found)
+            for found in positions.values()
+        ]
+        frequencies = [len(found) for found in positions.values()]
+        boost = self.field_boost
+        return list(positions), frequencies, [frequency * boost for frequency in frequencies], values
 
 
 _SINGLE_POSITION: dict[int, bytes] = {}  # Positions.encode([position]) by position
@@ -175,9 +181,14 @@ class DistinctWords(formats.Existence):
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
+        return zip(*self.bulk_postings(value))
+
+    def bulk_postings(self, value: str) -> tuple[list[str], list[int], list[float], list[bytes]]:
+        """``word_values`` as four lists, as :meth:`BulkPositions.bulk_postings`."""
         words = {token.lower() for token in TOKEN.findall(value)}
         # Numbers ("16.25", "1987") are never misspelled or completed: left out.
-        return ((word, 1, self.field_boost, b"") for word in words if len(word) >= 2 and word[0].isalpha() and word not in FUNCTION_WORDS)
+        kept = [word for word in words if len(word) >= 2 and word[0].isalpha() and word not in FUNCTION_WORDS]
+        return kept, [1] * len(kept), [self.field_boost] * len(kept), [b""] * len(kept)
 
 
 def build_schema() -> Schema:
