@@ -166,25 +166,31 @@ def _sync_folder(folder: Path) -> None:
 
 class RemovalsCache:
     """The last removal list read, by file: a process re-reads it only when a write changed it
-    (most versions share their predecessor's list)."""
+    (most versions share their predecessor's list). The folder is listed once per version:
+    a version's list never changes (writers save lists for versions not yet committed).
+    Shared by a worker's threads: what it knows is one tuple, replaced whole."""
 
     def __init__(self) -> None:
-        self._path: Path | None = None
-        self._removals = Removals()
+        # (folder and version last looked up, or None; the list's file; the list)
+        self._last: tuple[tuple[Path, int] | None, Path | None, Removals] = (None, None, Removals())
 
     def get(self, folder: Path, version: int) -> Removals:
+        known_version, known_path, known = self._last
+        if known_version == (folder, version):
+            return known
         for _attempt in range(LIST_ATTEMPTS):
             path = list_file(folder, version)
-            if path is None:
-                return Removals()
-            if path == self._path:
-                return self._removals
-            try:
-                self.put(path, Removals.from_lines(path.read_bytes()))
-                return self._removals
-            except FileNotFoundError:  # pruned by a writer since it was listed: list again
-                continue
+            if path is None or path == known_path:
+                found = Removals() if path is None else known
+            else:
+                try:
+                    found = Removals.from_lines(path.read_bytes())
+                except FileNotFoundError:  # pruned by a writer since it was listed: list again
+                    continue
+            self._last = ((folder, version), path, found)
+            return found
         return Removals()  # a reader several removal changes behind; its next request opens the new version
 
     def put(self, path: Path | None, removals: Removals) -> None:
-        self._path, self._removals = path, removals
+        """The list a writer just saved for the version it is committing."""
+        self._last = (None, path, removals)
