@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import pstats
+import random
 import signal
 import socket
 import sqlite3
@@ -263,15 +264,17 @@ class Timings:
 
 def time_pages(engines: Sequence[PageSource], queries: Sequence[Query], warmup: Sequence[Query]) -> Timings:
     """Time each query on every engine in turn, so machine noise spreads over all engines alike;
-    the order turns with each query, so that no engine is always the first to meet a query's
-    data (cold CPU caches and page tables: up to 0.7 ms a page here)."""
+    the order is shuffled for each query (seeded), so that no engine always comes first or
+    always follows the same other engine (whose leftovers in the CPU's caches it would pay
+    for: up to 0.7 ms a page here)."""
     for engine in engines:
         for words in warmup:
             engine.page(words)
     timings = Timings({e.name: [] for e in engines}, {e.name: [] for e in engines})
     gc.collect()
-    for number, words in enumerate(queries):
-        for engine in [*engines[number % len(engines):], *engines[: number % len(engines)]]:
+    order = random.Random(len(queries))
+    for words in queries:
+        for engine in order.sample(list(engines), len(engines)):
             started = time.perf_counter()
             page = engine.page(words)
             timings.latencies[engine.name].append((time.perf_counter() - started) * 1000)
