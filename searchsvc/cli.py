@@ -19,7 +19,7 @@ from searchsvc import config
 from searchsvc.articles import parse_datetime
 from searchsvc.indexer import NothingIndexedError, ReindexReport, reindex, update
 from searchsvc.journal import ReplayTooOldError
-from searchsvc.replication.follower import MAX_BACKOFF, Follower, ReplicationError
+from searchsvc.replication.follower import MAX_BACKOFF, SYNC_ERRORS, Follower, ReplicationError
 from searchsvc.replication.state import ReplicaState, node_role
 from searchsvc.store import IndexStore, NoIndexError, StoreBusyError
 
@@ -127,7 +127,7 @@ def follow_command(primary_url: str, index_dir: Path, once: bool, interval: floa
     if once:
         try:
             follower.sync_once()
-        except (OSError, ReplicationError, ValueError, KeyError) as error:
+        except (*SYNC_ERRORS, ReplicationError) as error:
             raise click.ClickException(f"sync failed: {type(error).__name__}: {error}") from error
     else:
         follower.run(interval, max_backoff)  # until stopped

@@ -21,16 +21,17 @@ REPLICATION_KEY = "replication-key-5d1e"
 NGINX_TEMPLATE = REPO_ROOT / "deploy" / "nginx.conf"
 
 
-def wait_for(what: str, condition: Callable[[], Any], timeout: float = 60.0) -> Any:
+def wait_for(what: str, condition: Callable[[], Any], timeout: float = 60.0, explain: Callable[[], str] | None = None) -> Any:
     """Poll ``condition`` until it returns something true; fail naming ``what`` after ``timeout``
-    (a bound for a broken build, not a speed expectation)."""
+    (a bound for a broken build, not a speed expectation), with what ``explain`` tells (a log:
+    CI keeps no temporary files)."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
+            raise AssertionError(f"timed out waiting for {what}" + (f"\n{explain()}" if explain else ""))
         time.sleep(0.02)
 
 

@@ -195,13 +195,18 @@ def test_a_replica_killed_mid_transfer_catches_up_and_never_serves_a_torn_versio
     victim = cluster.replicas[0]
     primary = f"127.0.0.1:{cluster.primary.server.port}"
     throttled = Nginx(tmp_path / "throttle", primary, [primary], extra={"REPLICATION_RATE": "256k"})
+    throttled_follower = None
     try:
         with searching_through_nginx(cluster):
             stop(victim.follower, signal.SIGKILL)
-            victim.follower = follow(throttled.replication_url, victim.server.index_dir, "--interval", "0.1", "--max-backoff", "0.5")
             build_index([synthetic_jsonl(tmp_path / "big.jsonl", 2_000, prefix="big")], cluster.primary.server.index_dir)
+            # Started after the build, so that the whole transfer (~5 MB at 256 KB/s) is still
+            # to come when the test looks for it: started before, it could end during the build.
+            victim.follower = throttled_follower = follow(throttled.replication_url, victim.server.index_dir, "--interval", "0.1",
+                                                          "--max-backoff", "0.5", log=tmp_path / "throttled-follow.log")
             incoming = victim.server.index_dir / "incoming"
-            wait_for("a download under way", lambda: any(incoming.glob("*/.*.part")))
+            wait_for("a download under way", lambda: any(incoming.glob("*/.*.part")),
+                     explain=lambda: (tmp_path / "throttled-follow.log").read_text("utf-8", "replace")[-3000:])
             victim.kill()  # its gunicorn and its follow, mid-transfer; nginx moves reads to the other replica
             before = IndexStore(victim.server.index_dir).current_name()
             assert before != IndexStore(cluster.primary.server.index_dir).current_name()
@@ -213,6 +218,11 @@ def test_a_replica_killed_mid_transfer_catches_up_and_never_serves_a_torn_versio
             assert victim.total("") == cluster.primary.total("") == 2_000
     finally:
         throttled.stop()
+        # Whatever happened above, the next tests get the victim whole, following the primary.
+        victim.server.start()
+        if victim.follower is None or victim.follower.poll() is not None or victim.follower is throttled_follower:
+            stop(victim.follower, signal.SIGKILL)
+            victim.start_follower(cluster.primary.server.url)
 
 
 def test_the_primary_down_reads_go_on_writes_get_json_errors_and_nothing_acknowledged_is_lost(cluster: Cluster) -> None:

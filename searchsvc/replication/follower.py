@@ -19,6 +19,7 @@ HTTP(S) with the standard library: GETs of immutable files need no more.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -40,6 +41,9 @@ from searchsvc.store import TOC_NAME, IndexStore, NoIndexError
 INCOMING_DIR = "incoming"
 TIMEOUT = 30.0  # seconds without a byte before a request is given up
 MAX_BACKOFF = 30.0
+# What one round may fail with and the next may not: network and HTTP errors (a truncated
+# chunked response is http.client's, not an OSError), refusals, answers that do not parse.
+SYNC_ERRORS = (OSError, http.client.HTTPException, ValueError, KeyError)
 
 
 class ReplicationError(RuntimeError):
@@ -132,7 +136,7 @@ class Follower:
             try:
                 self.sync_once()
                 backoff = interval
-            except (OSError, ReplicationError, ValueError, KeyError) as error:
+            except (*SYNC_ERRORS, ReplicationError) as error:
                 backoff = min(max_backoff, max(backoff * 2, interval))
                 self.log("sync_failed", error=_describe(error), retry_in=round(backoff, 2))
             time.sleep(backoff)
