@@ -26,6 +26,8 @@ import traceback
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from itertools import islice
 from pickle import dumps
@@ -34,17 +36,17 @@ from typing import Any
 import numpy as np
 from whoosh import fields as whoosh_fields
 from whoosh import formats
-from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, _lenfield
+from whoosh.columns import NumericColumn
 from whoosh.fields import Schema
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
 from whoosh.index import TOC, FileIndex
 from whoosh.system import pack_int, pack_ushort
-from whoosh.util.numeric import byte_to_length
 from whoosh.util.numeric import length_to_byte as _length_to_byte
-from whoosh.util.numeric import to_sortable
+from whoosh.util.times import datetime_to_long
 
-from searchsvc.posting_arrays import PostingArraysCodec, _FieldRecord
+from searchsvc.posting_arrays import BYTE_LENGTHS, PostingArraysCodec, _FieldRecord
 from searchsvc.store import BulkPositions, DistinctWords
 
 BLOCK_LIMIT = 128  # postings per block: W3Codec's default, which the codec uses
@@ -75,6 +77,8 @@ SUPPORTED_TYPES: dict[type, tuple[type, ...]] = {
 # Whoosh's one-byte field length (a bisect per call, half a million calls per 8,000 articles):
 # few distinct lengths, so each is worked out once.
 length_to_byte = lru_cache(maxsize=None)(_length_to_byte)
+_ROUNDED_LENGTHS = np.asarray(BYTE_LENGTHS, dtype=np.int64)  # the length Whoosh reads back for each byte
+_MICROSECONDS_TO_1970 = datetime_to_long(datetime(1970, 1, 1))  # numpy's datetimes count from 1970, Whoosh's from year 1
 
 
 class UnsupportedSchemaError(ValueError):
@@ -102,7 +106,8 @@ def _check_schema(schema: Schema) -> None:
 
 
 class _FieldPostings:
-    """A field's postings as analysis emits them: per document, its terms, weights, values."""
+    """A field's postings as analysis emits them: per document, its terms, weights, values;
+    and the field length of each document that has one (scorable fields)."""
 
     def __init__(self) -> None:
         self.texts: list[bytes] = []
@@ -110,11 +115,146 @@ class _FieldPostings:
         self.values: list[bytes] = []
         self.docnums = array("i")
         self.counts = array("i")
-        self.lengths: dict[int, int] = {}  # docnum -> field length as Whoosh reads it back (byte-rounded)
+        self.length_docnums = array("i")
+        self.lengths = array("q")  # as Whoosh counts them (the sum of the terms' frequencies)
+
+    def add(self, docnum: int, texts: Sequence[bytes], weights: Sequence[float], values: Sequence[bytes]) -> None:
+        self.texts.extend(texts)
+        self.weights.extend(weights)
+        self.values.extend(values)
+        self.docnums.append(docnum)
+        self.counts.append(len(texts))
+
+    def add_singles(self, docnums: np.ndarray, texts: list[bytes]) -> None:
+        """A term per document (``texts[i]`` in ``docnums[i]``), weighing 1 with no value: a numeric tier."""
+        self.texts.extend(texts)
+        self.weights.extend([1.0] * len(texts))
+        self.values.extend([b""] * len(texts))
+        self.docnums.extend(docnums.tolist())
+        self.counts.extend([1] * len(texts))
+
+    def arrays(self) -> _FieldArrays:
+        """The postings numbered by their term (the texts are let go: the largest lists)."""
+        terms = sorted(set(self.texts))
+        number = {text: at for at, text in enumerate(terms)}
+        term_numbers = np.fromiter(map(number.__getitem__, self.texts), dtype=np.int64, count=len(self.texts))
+        docnums = np.repeat(np.frombuffer(self.docnums, dtype=np.int32), np.frombuffer(self.counts, dtype=np.int32))
+        weights, values = np.asarray(self.weights, dtype=np.float64), self.values
+        del self.texts, self.weights, self.values
+        return _FieldArrays(terms, term_numbers, docnums, weights, values)
+
+
+@dataclass
+class _FieldArrays:
+    """A field's postings ready for :func:`_write_field`: its terms in order and, per posting (in
+    any order), its term's number among them, its document, weight and value (``None``: all
+    empty, as a NUMERIC field's)."""
+
+    terms: list[bytes]
+    term_numbers: np.ndarray
+    docnums: np.ndarray
+    weights: np.ndarray
+    values: list[bytes] | None
+
+
+class _NumericValues:
+    """A NUMERIC or DATETIME field's values in a segment: its terms and its sortable column
+    are worked out from them at :meth:`_SegmentBuilder.finish`, a whole field at once.
+
+    Whoosh converts each value for each of its terms (a date's eight tiers) and for its column,
+    a few Python calls per document and field: a tenth of a rebuild with sixteen near-duplicate
+    bands and two dates per article. Here an ``int`` (a naive ``datetime`` for DATETIME) is
+    only kept; numpy converts the whole field's at the end exactly as Whoosh does (tested in
+    tests/test_bulk_segments.py). Anything else (a string, a list, an aware datetime, bytes)
+    is converted on the spot by Whoosh's own ``field.index`` and ``to_column_value``.
+    """
+
+    def __init__(self, field: whoosh_fields.NUMERIC) -> None:
+        self.field = field
+        self.kind = datetime if isinstance(field, whoosh_fields.DATETIME) else int
+        self.docnums = array("i")
+        self.values: list[Any] = []
+        self.others = _FieldPostings()  # the terms of the other values, as Whoosh makes them
+        self.other_columns: list[tuple[int, int]] = []  # (document, Whoosh's column value)
+
+    @staticmethod
+    def handles(field: Any) -> bool:
+        """Whether the field's values can wait for numpy: an integer NUMERIC (DATETIME is one),
+        with Whoosh's numeric column if any."""
+        return (
+            isinstance(field, whoosh_fields.NUMERIC)
+            and field.numtype is int
+            and not field.decimal_places
+            and (field.column_type is None or type(field.column_type) is NumericColumn)
+        )
+
+    def add(self, docnum: int, value: Any) -> None:
+        if type(value) is self.kind and (self.kind is int or value.tzinfo is None):
+            self.docnums.append(docnum)
+            self.values.append(value)
+            return
+        texts, _frequencies, weights, values = _analyzed(self.field, value)
+        if texts:
+            self.others.add(docnum, texts, weights, values)
+        if self.field.column_type:
+            self.other_columns.append((docnum, self.field.to_column_value(value)))
+
+    def prepared(self) -> np.ndarray:
+        """The kept values as ``prepare_number`` (``prepare_datetime`` for dates) makes them,
+        as unsigned 64-bit numbers (a negative one wrapped: :meth:`sortable` undoes it)."""
+        field = self.field
+        if self.kind is datetime:  # datetime_to_long: microseconds since datetime.min
+            since_1970 = np.array(self.values, dtype="datetime64[us]").astype(np.int64)
+            return (since_1970 + _MICROSECONDS_TO_1970).astype(np.uint64)
+        if self.values and (min(self.values) < field.min_value or max(self.values) > field.max_value):
+            bad = next(value for value in self.values if not field.min_value <= value <= field.max_value)
+            raise ValueError(f"Numeric field value {bad} out of range [{field.min_value}, {field.max_value}]")
+        return np.array(self.values, dtype=np.int64 if field.signed else np.uint64).astype(np.uint64)
+
+    def sortable(self, prepared: np.ndarray) -> np.ndarray:
+        """``to_sortable``: a signed number moved up by half its range (modulo 2**64)."""
+        if self.field.signed:
+            return prepared + np.uint64(1 << (self.field.bits - 1))
+        return prepared
+
+    def column(self, prepared: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's ``to_column_value`` (the sortable number; a date's microseconds)."""
+        numbers = prepared if self.kind is datetime else self.sortable(prepared)
+        docnums = np.frombuffer(self.docnums, dtype=np.int32)
+        if self.other_columns:
+            other_docnums, other_numbers = zip(*self.other_columns)
+            docnums = np.concatenate([docnums, np.asarray(other_docnums, dtype=np.int32)])
+            numbers = np.concatenate([numbers, np.asarray(other_numbers, dtype=np.uint64)])
+        return docnums, numbers
+
+    def postings(self, sortable: np.ndarray) -> _FieldArrays:
+        """``field.index``'s terms of each kept value (a term per tier of ``shift_step`` bits:
+        the tier's number in a byte, then the number shifted, big-endian), with the others'."""
+        field = self.field
+        shifts = range(0, field.bits, field.shift_step) if field.shift_step else range(1)
+        docnums = np.tile(np.frombuffer(self.docnums, dtype=np.int32), len(shifts))
+        if self.others.texts:  # rare: numbered with the other values' terms, as text fields are
+            kept = np.frombuffer(self.docnums, dtype=np.int32)
+            for shift in shifts:
+                self.others.add_singles(kept, _tier_terms(sortable >> np.uint64(shift), shift, field.sortable_typecode))
+            return self.others.arrays()
+        terms: list[bytes] = []
+        term_numbers = []
+        for shift in shifts:
+            distinct, numbered = np.unique(sortable >> np.uint64(shift), return_inverse=True)
+            term_numbers.append(numbered.reshape(-1) + len(terms))
+            terms += _tier_terms(distinct, shift, field.sortable_typecode)
+        numbers = np.concatenate(term_numbers) if term_numbers else np.zeros(0, dtype=np.int64)
+        return _FieldArrays(terms, numbers, docnums, np.ones(docnums.size, dtype=np.float64), None)
 
 
 class _SegmentBuilder:
-    """One segment: documents added in order, files written by :meth:`finish`."""
+    """One segment: documents added in order, files written by :meth:`finish`.
+
+    Stored fields and variable-width columns (``section``) go through Whoosh's per-document
+    writer as each document comes; numeric fields (:class:`_NumericValues`) and field lengths
+    are kept in arrays and their terms and column files made at :meth:`finish`, a whole column
+    at a time, with the bytes Whoosh's column writers write (:func:`_write_number_column`)."""
 
     def __init__(self, ix: FileIndex, codec: PostingArraysCodec) -> None:
         self.schema = ix.schema
@@ -123,35 +263,50 @@ class _SegmentBuilder:
         self.segment = codec.new_segment(ix.storage, ix.indexname)
         self.perdoc = codec.per_document_writer(ix.storage, self.segment)
         self.postings: dict[str, _FieldPostings] = {}
+        self.numbers = {name: _NumericValues(field) for name, field in ix.schema.items() if _NumericValues.handles(field)}
+        self.orders: dict[tuple[str, ...], list[str]] = {}  # a document's field names -> the order Whoosh takes them in
         self.docnum = 0
 
     def add_document(self, fields: dict[str, Any]) -> None:
         """What ``SegmentWriter.add_document`` does for a document, less the pool."""
         perdoc, schema, docnum = self.perdoc, self.schema, self.docnum
         perdoc.start_doc(docnum)
-        for fieldname in sorted(name for name in fields if not name.startswith("_")):
+        for fieldname in self._field_order(fields):
             value = fields[fieldname]
             if value is None:
                 continue
             field = schema[fieldname]
-            length = 0
-            if field.indexed:
-                texts, frequencies, weights, values = _analyzed(field, value)
-                if texts:
-                    postings = self.postings.get(fieldname) or self.postings.setdefault(fieldname, _FieldPostings())
-                    postings.texts.extend(texts)
-                    postings.weights.extend(weights)
-                    postings.values.extend(values)
-                    postings.docnums.append(docnum)
-                    postings.counts.append(len(texts))
-                    if field.scorable:
-                        length = sum(frequencies)
-                        postings.lengths[docnum] = byte_to_length(length_to_byte(length))
-            perdoc.add_field(fieldname, field, value if field.stored else None, length)
-            if field.column_type:
-                perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
+            numbers = self.numbers.get(fieldname)
+            if numbers is not None:
+                numbers.add(docnum, value)
+            else:
+                self._add_analyzed(fieldname, field, value)
+            if field.stored:
+                perdoc.add_field(fieldname, field, value, 0)  # its length, if any, is written at finish
         perdoc.finish_doc()
         self.docnum += 1
+
+    def _field_order(self, fields: dict[str, Any]) -> list[str]:
+        """The document's field names in Whoosh's order (sorted, less ``_`` ones): the order of
+        its stored fields. Documents come with a few sets of names, each sorted once."""
+        names = tuple(fields)
+        order = self.orders.get(names)
+        if order is None:
+            order = self.orders[names] = sorted(name for name in names if not name.startswith("_"))
+        return order
+
+    def _add_analyzed(self, fieldname: str, field: Any, value: Any) -> None:
+        """A value's postings and length kept for :meth:`finish`; its column value to Whoosh's writer."""
+        if field.indexed:
+            texts, frequencies, weights, values = _analyzed(field, value)
+            if texts:
+                postings = self.postings.get(fieldname) or self.postings.setdefault(fieldname, _FieldPostings())
+                postings.add(self.docnum, texts, weights, values)
+                if field.scorable:
+                    postings.length_docnums.append(self.docnum)
+                    postings.lengths.append(sum(frequencies))
+        if field.column_type:
+            self.perdoc.add_column_value(fieldname, field.column_type, field.to_column_value(value))
 
     def finish(self) -> Any:
         """Write the segment's files; the segment (for the table of contents)."""
@@ -159,10 +314,44 @@ class _SegmentBuilder:
         self.segment.set_doc_count(self.docnum)
         fieldwriter = self.codec.field_writer(self.storage, self.segment)
         compressed: dict[bytes, bytes] = {}  # the segment's small blocks, which repeat (see _write_field)
-        for fieldname in sorted(self.postings):
-            _write_field(fieldwriter, fieldname, self.schema[fieldname], self.postings.pop(fieldname), self.docnum, compressed)
+        for fieldname in sorted(set(self.postings) | set(self.numbers)):
+            field = self.schema[fieldname]
+            if fieldname in self.numbers:
+                arrays = self._numeric_field(fieldname, self.numbers.pop(fieldname))
+                rounded_lengths = None
+            else:
+                postings = self.postings.pop(fieldname)
+                rounded_lengths = self._lengths(fieldname, postings)
+                arrays = postings.arrays()
+            if arrays is not None and arrays.docnums.size:
+                _write_field(fieldwriter, fieldname, field, arrays, rounded_lengths, compressed)
         fieldwriter.close()
         return self.segment
+
+    def _numeric_field(self, fieldname: str, numbers: _NumericValues) -> _FieldArrays | None:
+        """A numeric field's column file, and its postings (``None`` when it had no value)."""
+        if not numbers.docnums and not numbers.others.docnums and not numbers.other_columns:
+            return None
+        prepared = numbers.prepared()
+        if numbers.field.column_type:
+            docnums, values = numbers.column(prepared)
+            _write_number_column(self.storage, self.segment, fieldname, numbers.field.column_type, docnums, values)
+        return numbers.postings(numbers.sortable(prepared))
+
+    def _lengths(self, fieldname: str, postings: _FieldPostings) -> np.ndarray | None:
+        """A scorable field's length column file and its total in the segment (as
+        ``W3PerDocWriter.add_field`` keeps them); each document's length as Whoosh reads it
+        back (one byte, rounded), for the posting blocks."""
+        if not postings.lengths:
+            return None
+        docnums = np.frombuffer(postings.length_docnums, dtype=np.int32)
+        lengths = np.frombuffer(postings.lengths, dtype=np.int64)
+        codes = _length_codes(lengths)
+        _write_number_column(self.storage, self.segment, _lenfield(fieldname), LENGTHS_COLUMN, docnums, codes)
+        self.segment._fieldlengths[fieldname] = int(lengths.sum())
+        rounded = np.zeros(self.docnum + 1, dtype=np.int64)
+        rounded[docnums] = _ROUNDED_LENGTHS[codes]
+        return rounded
 
 
 _Postings = tuple[Sequence[bytes], Sequence[int], Sequence[float], Sequence[bytes]]
@@ -170,29 +359,18 @@ _Postings = tuple[Sequence[bytes], Sequence[int], Sequence[float], Sequence[byte
 
 def _analyzed(field: Any, value: Any) -> _Postings:
     """``field.index(value)`` as four sequences (terms, frequencies, weights, values): from the
-    format's ``bulk_postings`` when it has one (searchsvc.store's text formats), for NUMERIC and
-    DATETIME fields converting the value once for all tiers (:func:`_numeric_terms`), else
-    from Whoosh's generator of a tuple per term."""
+    format's ``bulk_postings`` when it has one (searchsvc.store's text formats), else from
+    Whoosh's generator of a tuple per term."""
     bulk_postings = getattr(field.format, "bulk_postings", None)
     if bulk_postings is not None and isinstance(value, str):
         words, frequencies, weights, values = bulk_postings(value)
         return [word.encode("utf-8") for word in words], frequencies, weights, values
-    items = _numeric_terms(field, value) if isinstance(field, whoosh_fields.NUMERIC) else list(field.index(value))
-    return tuple(zip(*items)) or ((), (), (), ())  # type: ignore[return-value]
+    return tuple(zip(*field.index(value))) or ((), (), (), ())  # type: ignore[return-value]
 
 
-def _numeric_terms(field: whoosh_fields.NUMERIC, value: Any) -> list[tuple[bytes, int, float, bytes]]:
-    """``field.index(value)`` for a NUMERIC or DATETIME field, converting the value once for all
-    its tiers (Whoosh converts it again for each of a date's eight: a fifth of the analysis)."""
-    number = field.prepare_datetime(value) if isinstance(field, whoosh_fields.DATETIME) else value
-    if number is None or isinstance(number, (bytes, list, tuple)):
-        return list(field.index(value))  # encoded already, empty or several: Whoosh's own way
-    sortable = to_sortable(field.numtype, field.bits, field.signed, field.prepare_number(number))
-    shifts = range(0, field.bits, field.shift_step) if field.shift_step else (0,)
-    return [(field.sortable_to_bytes(sortable, shift), 1, 1.0, b"") for shift in shifts]
-
-
-def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldPostings, doccount: int, compressed: dict[bytes, bytes]) -> None:
+def _write_field(
+    fieldwriter: Any, fieldname: str, field: Any, postings: _FieldArrays, lengths_of: np.ndarray | None, compressed: dict[bytes, bytes]
+) -> None:
     """A field's terms and posting blocks, and its part of the posting arrays file.
 
     What Whoosh works out per block and per term (counts, last ids, smallest and largest
@@ -201,28 +379,27 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
     compressing them is done block by block. ``compressed`` holds the zlib output of small
     blocks by their bytes: a term in one document (most terms: every near-duplicate band,
     every date tier) makes a block that depends on the document's number alone, the same
-    in every such field, and a dictionary look-up is a fraction of a compression call."""
+    in every such field, and a dictionary look-up is a fraction of a compression call.
+    ``lengths_of`` is each document's length in the field as Whoosh reads it back (``None``:
+    the field has no lengths)."""
     fieldwriter.start_field(fieldname, field)
     postfile, termtable = fieldwriter._postfile, fieldwriter._tindex
     prefix = pack_ushort(fieldwriter._fieldid)
 
-    terms = sorted(set(postings.texts))
-    number = {text: at for at, text in enumerate(terms)}
-    term_numbers = np.fromiter(map(number.__getitem__, postings.texts), dtype=np.int64, count=len(postings.texts))
-    docnums = np.repeat(np.frombuffer(postings.docnums, dtype=np.int32), np.frombuffer(postings.counts, dtype=np.int32))
-    order = np.lexsort((docnums, term_numbers))  # Whoosh's pool order: term, then document
-    docnums = docnums[order]
-    term_numbers = term_numbers[order]
-    weights64 = np.asarray(postings.weights, dtype=np.float64)[order]
+    terms = postings.terms
+    order = np.lexsort((postings.docnums, postings.term_numbers))  # Whoosh's pool order: term, then document
+    docnums = postings.docnums[order]
+    term_numbers = postings.term_numbers[order]
+    weights64 = postings.weights[order]
     weights32 = weights64.astype(np.float32)
     fixed_size = field.format.fixed_value_size()
     values: list[bytes] = []
     if fixed_size != 0:  # else no block keeps its values
-        values_array = np.empty(len(postings.values), dtype=object)
-        values_array[:] = postings.values
+        values_array = np.empty(docnums.size, dtype=object)
+        values_array[:] = postings.values if postings.values is not None else b""
         values = values_array[order].tolist()
         del values_array
-    del postings.texts, postings.weights, postings.values
+    del postings.values
 
     starts = np.searchsorted(term_numbers, np.arange(len(terms) + 1))
     term_begins = starts[:-1]
@@ -233,10 +410,7 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
     deltas = docnums.copy()
     deltas[1:] -= docnums[:-1]
     deltas[block_begins] = docnums[block_begins]
-    lengths_of = np.zeros(doccount + 1, dtype=np.int64)
-    if postings.lengths:
-        lengths_of[np.fromiter(postings.lengths.keys(), dtype=np.int64)] = np.fromiter(postings.lengths.values(), dtype=np.int64)
-    lengths = lengths_of[docnums]
+    lengths = lengths_of[docnums] if lengths_of is not None else np.zeros(docnums.size, dtype=np.int64)
     no_length = np.iinfo(np.int64).max  # a document without a length in the field is left out of the smallest
     lengths_or_none = np.where(lengths > 0, lengths, no_length)
 
@@ -249,13 +423,13 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
     term_min_lengths = np.minimum.reduceat(lengths_or_none, term_begins)
     term_max_lengths = np.maximum.reduceat(lengths, term_begins)
     term_max_weights = np.maximum.reduceat(weights64, term_begins)
-    ids, delta_list, weight32_list = docnums.tolist(), deltas.tolist(), weights32.tolist()
+    delta_list, weight32_list = deltas.tolist(), weights32.tolist()
     block_infos = zip(
         (block_ends - block_begins).tolist(),
         docnums[block_ends - 1].tolist(),
         [weight if weight > 0 else 0 for weight in block_max_weights.tolist()],  # max(0, the block's largest)
-        _length_bytes(block_min_lengths, no_length),
-        _length_bytes(block_max_lengths, no_length),
+        _length_codes(block_min_lengths, no_length).tolist(),
+        _length_codes(block_max_lengths, no_length).tolist(),
     )
     all_equal, all_one = (block_least == block_most).tolist(), ((block_least == 1.0) & (block_most == 1.0)).tolist()
     term_starts = set(term_begins.tolist())
@@ -288,8 +462,8 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
     _add_terms(termtable, [prefix + text for text in terms], _term_infos(
         _term_weights(weights32, weight32_list, starts, block_begins),
         np.diff(starts),
-        np.asarray(_length_bytes(term_min_lengths, no_length), dtype=np.uint8),
-        np.asarray(_length_bytes(term_max_lengths, no_length), dtype=np.uint8),
+        _length_codes(term_min_lengths, no_length),
+        _length_codes(term_max_lengths, no_length),
         np.maximum(term_max_weights, 0),
         docnums[term_begins],
         docnums[starts[1:] - 1],
@@ -305,11 +479,44 @@ def _write_field(fieldwriter: Any, fieldname: str, field: Any, postings: _FieldP
         record.weights.frombytes(weights32.tobytes())
 
 
-def _length_bytes(lengths: np.ndarray, no_length: int) -> list[int]:
+def _length_codes(lengths: np.ndarray, no_length: int = -1) -> np.ndarray:
     """Whoosh's one-byte length of each (``length_to_byte``; 0 for ``no_length``), once per distinct length."""
     distinct, where = np.unique(lengths, return_inverse=True)
-    codes = np.array([0 if length == no_length else length_to_byte(length) for length in distinct.tolist()], dtype=np.int64)
-    return codes[where].tolist()
+    codes = np.array([0 if length == no_length else length_to_byte(length) for length in distinct.tolist()], dtype=np.uint8)
+    return codes[where.reshape(-1)]
+
+
+def _tier_terms(numbers: np.ndarray, shift: int, typecode: str) -> list[bytes]:
+    """``NUMERIC.sortable_to_bytes`` of numbers already shifted by ``shift``: the shift in a
+    byte, then the number big-endian in the field's size."""
+    packed = np.empty(numbers.size, dtype=[("shift", "u1"), ("number", ">" + typecode)])
+    packed["shift"], packed["number"] = shift, numbers
+    return _rows(packed)
+
+
+def _rows(packed: np.ndarray) -> list[bytes]:
+    """A structured array's records as bytes, one each."""
+    data, size = packed.tobytes(), packed.dtype.itemsize
+    return [data[at : at + size] for at in range(0, len(data), size)]
+
+
+def _write_number_column(storage: Any, segment: Any, name: str, column: NumericColumn, docnums: np.ndarray, numbers: np.ndarray) -> None:
+    """The file ``NumericColumn.Writer`` writes for these documents' numbers (a document at most
+    once; ``W3PerDocWriter`` names it): each number big-endian in the column's type, the
+    column's default for a document without one, and nothing after the last document whose
+    number is not the default (the writer skips defaults, fills a gap when a number follows,
+    and the reader gives the default past the end). Created even when every number is the
+    default, as the writer's first value creates it."""
+    dtype = np.dtype(">" + column._typecode)
+    numbers = numbers.astype(dtype)
+    default = dtype.type(column.default_value())
+    given = numbers != default
+    size = int(docnums[given].max()) + 1 if given.any() else 0
+    written = np.full(size, default, dtype=dtype)
+    written[docnums[given]] = numbers[given]
+    file = storage.create_file(W3Codec.column_filename(segment, name))
+    file.write(written.tobytes())
+    file.close()
 
 
 def _term_weights(weights32: np.ndarray, weight_list: list[float], starts: np.ndarray, block_begins: np.ndarray) -> np.ndarray:
@@ -348,8 +555,7 @@ def _term_infos(
     infos["min_length"], infos["max_length"] = min_lengths, max_lengths
     infos["min_id"], infos["max_id"] = min_ids, max_ids
     infos["offset"], infos["length"] = offsets[:-1], np.diff(offsets)
-    packed, size = infos.tobytes(), _TERM_INFO.itemsize
-    return [packed[at : at + size] for at in range(0, len(packed), size)]
+    return _rows(infos)
 
 
 def _add_terms(table: OrderedHashWriter, keys: list[bytes], values: list[bytes]) -> None:
