@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice
+from itertools import islice, repeat
 from pickle import dumps
 from typing import Any
 
@@ -51,7 +51,7 @@ from searchsvc.store import BulkPositions, DistinctWords
 
 BLOCK_LIMIT = 128  # postings per block: W3Codec's default, which the codec uses
 COMPRESSION = 3  # zlib level of W3Codec's blocks
-SMALL_BLOCK = 32  # pickled blocks up to this size are compressed once per segment (_write_field)
+SMALL_BLOCK = 32  # pickled blocks up to this size are compressed once per segment (_Blocks)
 # What building a segment takes in memory per article: on Reuters-21578 (articles of ~0.8 KB
 # of text) the peak resident memory of one process grew by 24-27 KB per article over 4,000 and
 # 16,000 articles (analyzed postings, then their sorted arrays while writing), and the reading
@@ -313,7 +313,7 @@ class _SegmentBuilder:
         self.perdoc.close()
         self.segment.set_doc_count(self.docnum)
         fieldwriter = self.codec.field_writer(self.storage, self.segment)
-        compressed: dict[bytes, bytes] = {}  # the segment's small blocks, which repeat (see _write_field)
+        blocks = _Blocks(self.docnum)
         for fieldname in sorted(set(self.postings) | set(self.numbers)):
             field = self.schema[fieldname]
             if fieldname in self.numbers:
@@ -324,7 +324,7 @@ class _SegmentBuilder:
                 rounded_lengths = self._lengths(fieldname, postings)
                 arrays = postings.arrays()
             if arrays is not None and arrays.docnums.size:
-                _write_field(fieldwriter, fieldname, field, arrays, rounded_lengths, compressed)
+                _write_field(fieldwriter, fieldname, field, arrays, rounded_lengths, blocks)
         fieldwriter.close()
         return self.segment
 
@@ -369,19 +369,16 @@ def _analyzed(field: Any, value: Any) -> _Postings:
 
 
 def _write_field(
-    fieldwriter: Any, fieldname: str, field: Any, postings: _FieldArrays, lengths_of: np.ndarray | None, compressed: dict[bytes, bytes]
+    fieldwriter: Any, fieldname: str, field: Any, postings: _FieldArrays, lengths_of: np.ndarray | None, blocks: _Blocks
 ) -> None:
     """A field's terms and posting blocks, and its part of the posting arrays file.
 
     What Whoosh works out per block and per term (counts, last ids, smallest and largest
     lengths and weights, each term's totals and its row in the term table) is worked out
     here for the whole field at once with numpy; only pickling a block's postings and
-    compressing them is done block by block. ``compressed`` holds the zlib output of small
-    blocks by their bytes: a term in one document (most terms: every near-duplicate band,
-    every date tier) makes a block that depends on the document's number alone, the same
-    in every such field, and a dictionary look-up is a fraction of a compression call.
-    ``lengths_of`` is each document's length in the field as Whoosh reads it back (``None``:
-    the field has no lengths)."""
+    compressing them is done block by block, and blocks the segment repeats are made once
+    (:class:`_Blocks`). ``lengths_of`` is each document's length in the field as Whoosh
+    reads it back (``None``: the field has no lengths)."""
     fieldwriter.start_field(fieldname, field)
     postfile, termtable = fieldwriter._postfile, fieldwriter._tindex
     prefix = pack_ushort(fieldwriter._fieldid)
@@ -424,41 +421,46 @@ def _write_field(
     term_max_lengths = np.maximum.reduceat(lengths, term_begins)
     term_max_weights = np.maximum.reduceat(weights64, term_begins)
     delta_list, weight32_list = deltas.tolist(), weights32.tolist()
-    block_infos = zip(
-        (block_ends - block_begins).tolist(),
-        docnums[block_ends - 1].tolist(),
-        [weight if weight > 0 else 0 for weight in block_max_weights.tolist()],  # max(0, the block's largest)
-        _length_codes(block_min_lengths, no_length).tolist(),
-        _length_codes(block_max_lengths, no_length).tolist(),
-    )
-    all_equal, all_one = (block_least == block_most).tolist(), ((block_least == 1.0) & (block_most == 1.0)).tolist()
-    term_starts = set(term_begins.tolist())
-    term_ends = set((starts[1:] - 1).tolist())
+    counts = block_ends - block_begins
+    starts_term = within[block_begins] == 0
+    last_of_term = np.zeros(docnums.size, dtype=bool)
+    last_of_term[starts[1:] - 1] = True
+    ends_term = last_of_term[block_ends - 1]
+
+    # Each block's bytes: a term's only posting, weighing 1, with no value or length, from the
+    # segment's table of them (_Blocks.singles); the others made here one at a time.
+    chunks = np.empty(block_begins.size, dtype=object)
+    single = counts == 1
+    single &= starts_term & ends_term & (weights64[block_begins] == 1.0) & (lengths[block_begins] == 0) & (fixed_size == 0)
+    chunks[single] = blocks.singles(docnums[block_begins[single]])
+    others = np.flatnonzero(~single)
+    for at, begin, end, starts_one, ends_one, least, most, info in zip(
+        others.tolist(),
+        block_begins[others].tolist(),
+        block_ends[others].tolist(),
+        starts_term[others].tolist(),
+        ends_term[others].tolist(),
+        block_least[others].tolist(),
+        block_most[others].tolist(),
+        zip(
+            counts[others].tolist(),
+            docnums[block_ends[others] - 1].tolist(),
+            [weight if weight > 0 else 0 for weight in block_max_weights[others].tolist()],  # max(0, the block's largest)
+            repeat(COMPRESSION),
+            _length_codes(block_min_lengths[others], no_length).tolist(),
+            _length_codes(block_max_lengths[others], no_length).tolist(),
+        ),
+    ):
+        # W3PostingsWriter._mini_weights: None when all 1.0, one number when all equal, else all.
+        mini_weights = None if least == most == 1.0 else weight32_list[begin] if least == most else tuple(weight32_list[begin:end])
+        mini_values = None if fixed_size == 0 else _mini_values(values[begin:end], fixed_size)
+        chunks[at] = blocks.block(tuple(delta_list[begin:end]), mini_weights, mini_values, info, starts_one, ends_one)
 
     # The field's postings go to the file in one write, its term rows in another.
-    base, out, term_offsets = postfile.tell(), bytearray(), []
-    for begin, end, equal, one, (count, last_id, max_weight, min_byte, max_byte) in zip(
-        block_begins.tolist(), block_ends.tolist(), all_equal, all_one, block_infos
-    ):
-        if begin in term_starts:
-            term_offsets.append(base + len(out))
-            out += WHOOSH3_HEADER_MAGIC
-        # W3PostingsWriter._mini_weights: None when all 1.0, one number when all equal, else all.
-        mini_weights = None if one else weight32_list[begin] if equal else tuple(weight32_list[begin:end])
-        mini_values = None if fixed_size == 0 else _mini_values(values[begin:end], fixed_size)
-        pickled = dumps((tuple(delta_list[begin:end]), mini_weights, mini_values), 2)
-        databytes = compressed.get(pickled) if len(pickled) <= SMALL_BLOCK else None
-        if databytes is None:
-            databytes = _compress(pickled)
-            if len(pickled) <= SMALL_BLOCK:
-                compressed[pickled] = databytes
-        infobytes = dumps((count, last_id, max_weight, COMPRESSION, min_byte, max_byte), 2)
-        size = len(infobytes) + len(databytes)
-        out += pack_int(-size if end - 1 in term_ends else size)
-        out += infobytes
-        out += databytes
-    postfile.write(bytes(out))
-    term_offsets.append(base + len(out))
+    base = postfile.tell()
+    block_offsets = base + np.cumsum(np.fromiter(map(len, chunks), dtype=np.int64, count=chunks.size))
+    postfile.write(b"".join(chunks.tolist()))
+    term_offsets = np.append(base, block_offsets)[np.append(np.flatnonzero(starts_term), chunks.size)]
     _add_terms(termtable, [prefix + text for text in terms], _term_infos(
         _term_weights(weights32, weight32_list, starts, block_begins),
         np.diff(starts),
@@ -467,7 +469,7 @@ def _write_field(
         np.maximum(term_max_weights, 0),
         docnums[term_begins],
         docnums[starts[1:] - 1],
-        np.asarray(term_offsets, dtype=np.int64),
+        term_offsets,
     ))
     fieldwriter.finish_field()
 
@@ -477,6 +479,43 @@ def _write_field(
         record.starts.frombytes(term_begins.astype(np.int64).tobytes())
         record.ids.frombytes(docnums.astype(np.int32).tobytes())
         record.weights.frombytes(weights32.tobytes())
+
+
+class _Blocks:
+    """Posting blocks a segment repeats, each made once per segment.
+
+    A term found in one document only, weighing 1 with no value or length (each
+    near-duplicate band's term of an article, a date's finest tier, an id) makes a block
+    that depends on the document's number alone, the same in every such field: 17 of an
+    article's blocks or more, made once per document (:meth:`singles`). Other small blocks
+    repeat too; their zlib output is kept by their pickled bytes (a dictionary look-up is a
+    fraction of a compression call)."""
+
+    def __init__(self, doccount: int) -> None:
+        self.compressed: dict[bytes, bytes] = {}
+        self.single = np.empty(doccount, dtype=object)
+        self.single_made = np.zeros(doccount, dtype=bool)
+
+    def block(self, deltas: tuple[int, ...], mini_weights: Any, mini_values: Any, info: tuple[Any, ...], starts_term: bool, ends_term: bool) -> bytes:
+        """W3PostingsWriter's block: the W3Bl magic before a term's first, the size (negative
+        for a term's last), the pickled block info, the compressed pickled postings."""
+        pickled = dumps((deltas, mini_weights, mini_values), 2)
+        databytes = self.compressed.get(pickled) if len(pickled) <= SMALL_BLOCK else None
+        if databytes is None:
+            databytes = _compress(pickled)
+            if len(pickled) <= SMALL_BLOCK:
+                self.compressed[pickled] = databytes
+        infobytes = dumps(info, 2)
+        size = len(infobytes) + len(databytes)
+        return (WHOOSH3_HEADER_MAGIC if starts_term else b"") + pack_int(-size if ends_term else size) + infobytes + databytes
+
+    def singles(self, docnums: np.ndarray) -> np.ndarray:
+        """The block of a term in document ``docnum`` alone, weighing 1 (info: one posting,
+        last id, largest weight 1.0, no lengths), for each of ``docnums``."""
+        for docnum in set(docnums[~self.single_made[docnums]].tolist()):
+            self.single[docnum] = self.block((docnum,), None, None, (1, docnum, 1.0, COMPRESSION, 0, 0), True, True)
+            self.single_made[docnum] = True
+        return self.single[docnums]
 
 
 def _length_codes(lengths: np.ndarray, no_length: int = -1) -> np.ndarray:
