@@ -29,7 +29,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from itertools import islice, repeat
+from hashlib import md5
+from itertools import chain, islice, repeat
 from pickle import dumps
 from typing import Any
 
@@ -41,6 +42,7 @@ from whoosh.columns import NumericColumn
 from whoosh.fields import Schema
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.filedb.filetables import _lengths as _ROW_LENGTHS
+from whoosh.filedb.filetables import md5_hash
 from whoosh.index import TOC, FileIndex
 from whoosh.system import pack_int, pack_ushort
 from whoosh.util.numeric import length_to_byte as _length_to_byte
@@ -264,6 +266,7 @@ class _SegmentBuilder:
         self.perdoc = codec.per_document_writer(ix.storage, self.segment)
         self.postings: dict[str, _FieldPostings] = {}
         self.numbers = {name: _NumericValues(field) for name, field in ix.schema.items() if _NumericValues.handles(field)}
+        self.analyzed = {name for name, field in ix.schema.items() if (field.indexed or field.column_type) and name not in self.numbers}
         self.orders: dict[tuple[str, ...], list[str]] = {}  # a document's field names -> the order Whoosh takes them in
         self.docnum = 0
 
@@ -279,7 +282,7 @@ class _SegmentBuilder:
             numbers = self.numbers.get(fieldname)
             if numbers is not None:
                 numbers.add(docnum, value)
-            else:
+            elif fieldname in self.analyzed:  # not only stored
                 self._add_analyzed(fieldname, field, value)
             if field.stored:
                 perdoc.add_field(fieldname, field, value, 0)  # its length, if any, is written at finish
@@ -598,22 +601,27 @@ def _term_infos(
 
 
 def _add_terms(table: OrderedHashWriter, keys: list[bytes], values: list[bytes]) -> None:
-    """``OrderedHashWriter.add`` for each row (keys increasing), with one write for all."""
-    dbfile, hashfn, buckets, positions = table.dbfile, table.hashfn, table.buckets, table.index
-    if keys and keys[0] <= table.lastkey:
+    """``OrderedHashWriter.add`` for each row (keys increasing), with one write for all: the
+    rows' lengths packed, their positions and key hashes worked out, for all rows at once."""
+    if not keys:
+        return
+    if keys[0] <= table.lastkey:
         raise ValueError("term rows out of order")
-    base, out = dbfile.tell(), bytearray()
-    for key, value in zip(keys, values):
-        position = base + len(out)
-        positions.append(position)
-        code = hashfn(key)
+    if table.hashfn is not md5_hash:
+        raise ValueError("the term table hashes its keys with another function than MD5")
+    heads = np.empty(len(keys), dtype=[("key", ">i4"), ("value", ">i4")])  # _ROW_LENGTHS ("!ii")
+    heads["key"], heads["value"] = [len(key) for key in keys], [len(value) for value in values]
+    sizes = _ROW_LENGTHS.size + heads["key"].astype(np.int64) + heads["value"]
+    positions = (table.dbfile.tell() + np.cumsum(sizes) - sizes).tolist()
+    table.dbfile.write(b"".join(chain.from_iterable(zip(_rows(heads), keys, values))))
+    # md5_hash: the MD5 digest's last four bytes as a big-endian number.
+    digests = b"".join([md5(key, usedforsecurity=False).digest() for key in keys])
+    codes = np.frombuffer(digests, dtype=">u4")[3::4].tolist()
+    buckets, index = table.buckets, table.index
+    for code, position in zip(codes, positions):
+        index.append(position)
         buckets[code & 255].append((code, position))
-        out += _ROW_LENGTHS.pack(len(key), len(value))
-        out += key
-        out += value
-    dbfile.write(bytes(out))
-    if keys:
-        table.lastkey = keys[-1]
+    table.lastkey = keys[-1]
 
 
 def _compress(data: bytes) -> bytes:
