@@ -166,9 +166,10 @@ class _NumericValues:
     Whoosh converts each value for each of its terms (a date's eight tiers) and for its column,
     a few Python calls per document and field: a tenth of a rebuild with sixteen near-duplicate
     bands and two dates per article. Here an ``int`` (a naive ``datetime`` for DATETIME) is
-    only kept; numpy converts the whole field's at the end exactly as Whoosh does (tested in
-    tests/test_bulk_segments.py). Anything else (a string, a list, an aware datetime, bytes)
-    is converted on the spot by Whoosh's own ``field.index`` and ``to_column_value``.
+    only kept; numpy converts the whole field's at the end exactly as Whoosh does (tests/
+    test_bulk_segments.py, test_bulk_columns.py). Anything else (a string, a list, an aware
+    datetime, bytes) is converted on the spot by Whoosh's own ``field.index`` and
+    ``to_column_value``.
     """
 
     def __init__(self, field: whoosh_fields.NUMERIC) -> None:
@@ -234,12 +235,12 @@ class _NumericValues:
         the tier's number in a byte, then the number shifted, big-endian), with the others'."""
         field = self.field
         shifts = range(0, field.bits, field.shift_step) if field.shift_step else range(1)
-        docnums = np.tile(np.frombuffer(self.docnums, dtype=np.int32), len(shifts))
+        kept = np.frombuffer(self.docnums, dtype=np.int32)
         if self.others.texts:  # rare: numbered with the other values' terms, as text fields are
-            kept = np.frombuffer(self.docnums, dtype=np.int32)
             for shift in shifts:
                 self.others.add_singles(kept, _tier_terms(sortable >> np.uint64(shift), shift, field.sortable_typecode))
             return self.others.arrays()
+        docnums = np.tile(kept, len(shifts))
         terms: list[bytes] = []
         term_numbers = []
         for shift in shifts:
