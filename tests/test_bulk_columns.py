@@ -2,7 +2,7 @@
 as Whoosh's writer writes them in the cases articles rarely or never bring: a segment where a
 column has no value at all, documents without dates or near-duplicate bands (a text without
 words has none), a column's default as a value, and values Whoosh converts itself (strings,
-lists, aware or far-off datetimes)."""
+lists, aware or far-off datetimes) or refuses (a number out of the field's range)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import pytest
+from whoosh import index
+
+from searchsvc import bulk_segments
 from searchsvc.articles import load_article
 from searchsvc.near_duplicates import BAND_FIELDS, NO_BAND
-from searchsvc.store import article_fields
+from searchsvc.store import WRITER_OPTIONS, article_fields, build_schema
 from tests.test_bulk_segments import _assert_same_files, _read_everything, _write_both
 
 
@@ -79,3 +83,15 @@ def test_values_whoosh_converts_itself(tmp_path: Path) -> None:
     documents[7]["minhash_03"] = NO_BAND
     documents[7]["minhash_04"] = 0
     _assert_written_as_whoosh(tmp_path, documents, read_back=True)
+
+
+@pytest.mark.parametrize("band", [-1, 2**64])
+def test_a_number_out_of_the_fields_range_is_refused_as_whoosh_refuses_it(tmp_path: Path, band: int) -> None:
+    documents = [_fields(0, "Oil prices rise", "Crude oil rose on Monday.")]
+    documents[0]["minhash_00"] = band
+    ix = index.create_in(str(tmp_path), build_schema())
+    with pytest.raises(ValueError, match="out of range"), ix.writer(**WRITER_OPTIONS) as writer:
+        writer.add_document(**documents[0])
+    with pytest.raises(ValueError, match="out of range"):
+        bulk_segments.build_index(ix, documents, procs=1, documents_per_segment=10)
+    assert ix.doc_count() == 0
