@@ -20,6 +20,7 @@ with :class:`UnsupportedSchemaError`, and the rebuild then uses Whoosh's writer.
 from __future__ import annotations
 
 import gc
+import hashlib
 import multiprocessing
 import queue
 import traceback
@@ -29,8 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from hashlib import md5
-from itertools import chain, islice, repeat
+from itertools import chain, islice
 from pickle import dumps
 from typing import Any
 
@@ -450,7 +450,7 @@ def _write_field(
             counts[others].tolist(),
             docnums[block_ends[others] - 1].tolist(),
             [weight if weight > 0 else 0 for weight in block_max_weights[others].tolist()],  # max(0, the block's largest)
-            repeat(COMPRESSION),
+            [COMPRESSION] * others.size,
             _length_codes(block_min_lengths[others], no_length).tolist(),
             _length_codes(block_max_lengths[others], no_length).tolist(),
         ),
@@ -616,7 +616,7 @@ def _add_terms(table: OrderedHashWriter, keys: list[bytes], values: list[bytes])
     positions = (table.dbfile.tell() + np.cumsum(sizes) - sizes).tolist()
     table.dbfile.write(b"".join(chain.from_iterable(zip(_rows(heads), keys, values))))
     # md5_hash: the MD5 digest's last four bytes as a big-endian number.
-    digests = b"".join([md5(key, usedforsecurity=False).digest() for key in keys])
+    digests = b"".join([hashlib.md5(key, usedforsecurity=False).digest() for key in keys])
     codes = np.frombuffer(digests, dtype=">u4")[3::4].tolist()
     buckets, index = table.buckets, table.index
     for code, position in zip(codes, positions):
