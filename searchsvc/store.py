@@ -29,7 +29,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -47,7 +47,7 @@ from whoosh.reading import EmptyReader, IndexReader
 from searchsvc import removals
 from searchsvc.articles import Article
 from searchsvc.journal import Change, Journal, JournalBounds, change_id
-from searchsvc.near_duplicates import BAND_FIELDS, band_field, band_values
+from searchsvc.near_duplicates import BAND_FIELDS, band_field, band_values_of_many
 from searchsvc.posting_arrays import PostingArraysCodec
 
 CURRENT_FILE = "CURRENT"
@@ -218,6 +218,17 @@ def build_schema() -> Schema:
 
 def article_fields(article: Article) -> dict[str, Any]:
     """The Whoosh document for an article (the inverse of :func:`article_from_stored`)."""
+    return articles_fields([article])[0]
+
+
+def articles_fields(articles: Sequence[Article]) -> list[dict[str, Any]]:
+    """The Whoosh documents for articles: their near-duplicate bands are computed for all of
+    them at once, cheaper per article than one by one (a bulk rebuild passes chunks of 500)."""
+    bands = band_values_of_many((article.title, article.body) for article in articles)
+    return [_fields(article, article_bands) for article, article_bands in zip(articles, bands)]
+
+
+def _fields(article: Article, bands: dict[str, int]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -230,7 +241,7 @@ def article_fields(article: Article) -> dict[str, Any]:
         "authors": list(article.authors),
         "tags": list(article.tags),
         "words": article.title + "\n" + article.body,
-        **band_values(article.title, article.body),
+        **bands,
     }
     if article.published is not None:
         # Whoosh compares naive datetimes; store UTC wall time.
