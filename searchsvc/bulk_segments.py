@@ -671,6 +671,7 @@ def commit_segments(ix: FileIndex, segments: list[Any]) -> None:
 
 
 CHUNK_DOCUMENTS = 500  # documents per message from the reading process to a building one
+Prepare = Callable[[list[Any]], list[dict[str, Any]]]  # a chunk of documents -> their Whoosh fields
 
 
 def _batches(documents: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -684,26 +685,29 @@ def build_index(
     documents: Iterable[Any],
     procs: int,
     documents_per_segment: int,
-    prepare: Callable[[Any], dict[str, Any]] | None = None,
+    prepare: Prepare | None = None,
 ) -> int:
     """Write ``documents`` into ``ix`` as segments of at most ``documents_per_segment`` each (what
     bounds memory), ``procs`` segments at a time in forked processes, in the documents' order
-    (the documents are numbered as one writer would). ``prepare`` turns each document into its
-    Whoosh fields where the segment is built (e.g. :func:`searchsvc.store.article_fields`, whose
-    near-duplicate signatures are a fifth of a rebuild's work); without it the documents are
-    the fields. Returns the number of documents."""
+    (the documents are numbered as one writer would). ``prepare`` turns a chunk of documents
+    into their Whoosh fields where the segment is built (e.g. :func:`searchsvc.store.articles_fields`,
+    which computes the chunk's near-duplicate signatures at once); without it the documents
+    are the fields. Returns the number of documents."""
     _check_schema(ix.schema)
     fields = prepare or _as_fields
     if procs <= 1:
-        segments = [build_segment(ix, map(fields, batch)) for batch in _batches(documents, documents_per_segment)]
+        segments = [
+            build_segment(ix, chain.from_iterable(map(fields, _batches(batch, CHUNK_DOCUMENTS))))
+            for batch in _batches(documents, documents_per_segment)
+        ]
     else:
         segments = _SegmentProcesses(ix, procs, fields).build(documents, documents_per_segment)
     commit_segments(ix, segments)
     return sum(segment.doc_count_all() for segment in segments)
 
 
-def _as_fields(document: dict[str, Any]) -> dict[str, Any]:
-    return document
+def _as_fields(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return documents
 
 
 class SegmentProcessError(RuntimeError):
@@ -720,7 +724,7 @@ class _SegmentProcesses:
     segment per process, the memory a rebuild's configuration allows for.
     """
 
-    def __init__(self, ix: FileIndex, procs: int, fields: Callable[[Any], dict[str, Any]]) -> None:
+    def __init__(self, ix: FileIndex, procs: int, fields: Prepare) -> None:
         context = multiprocessing.get_context("fork")
         self.results = context.Queue()
         self.inboxes = [context.Queue() for _ in range(procs)]
@@ -783,7 +787,7 @@ class _SegmentProcesses:
             raise SegmentProcessError(f"a segment process died (exit code {dead[0]})")
 
 
-def _segment_worker(ix: FileIndex, fields: Callable[[Any], dict[str, Any]], inbox: Any, results: Any) -> None:
+def _segment_worker(ix: FileIndex, fields: Prepare, inbox: Any, results: Any) -> None:
     """A building process: segments announced by their number, their documents in chunks, each
     segment ended by ``None``; a ``None`` in place of a number ends the process."""
     _die_with_parent()
@@ -795,9 +799,9 @@ def _segment_worker(ix: FileIndex, fields: Callable[[Any], dict[str, Any]], inbo
         results.put((-1, f"{type(error).__name__}: {error}"))
 
 
-def _received(inbox: Any, fields: Callable[[Any], dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _received(inbox: Any, fields: Prepare) -> Iterator[dict[str, Any]]:
     while (chunk := inbox.get()) is not None:
-        yield from map(fields, chunk)
+        yield from fields(chunk)
 
 
 def _die_with_parent() -> None:

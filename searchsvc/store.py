@@ -29,25 +29,24 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import Stemmer
 from whoosh import formats, index
 from whoosh.analysis import STOP_WORDS, StandardAnalyzer, StemmingAnalyzer
-from whoosh.analysis.tokenizers import default_pattern
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, FieldType, Schema
 from whoosh.index import FileIndex
 from whoosh.reading import EmptyReader, IndexReader
 
 from searchsvc import removals
 from searchsvc.articles import Article
+from searchsvc.index_analysis import STEMMER, distinct_words, is_kept, kept_stems
 from searchsvc.journal import Change, Journal, JournalBounds, change_id
-from searchsvc.near_duplicates import BAND_FIELDS, band_field, band_values
+from searchsvc.near_duplicates import BAND_FIELDS, band_field, band_values_of_many
 from searchsvc.posting_arrays import PostingArraysCodec
 
 CURRENT_FILE = "CURRENT"
@@ -68,40 +67,24 @@ TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")  # a version's table of contents (Who
 # more than the index's size. The codec also writes each segment's posting arrays.
 WRITER_OPTIONS: dict[str, Any] = {"limitmb": 256, "compound": False, "codec": PostingArraysCodec()}
 
-_stemmer = Stemmer.Stemmer("english")
-
 
 def stem_word(word: str) -> str:
     """Snowball English stemming in C (PyStemmer): same stems at index and query time.
 
     A module-level function so the pickled schema refers to it by name.
     """
-    return _stemmer.stemWord(word)
+    return STEMMER.stemWord(word)
 
 
 def text_analyzer() -> StemmingAnalyzer:
     return StemmingAnalyzer(stemfn=stem_word, cachesize=100_000)
 
 
-TOKEN = re.compile(default_pattern.pattern.replace("(", "(?:"), re.UNICODE)  # the same tokens, findall-friendly
-
-
 def index_words(text: str) -> list[tuple[int, str]]:
     """What :func:`text_analyzer` makes of ``text`` as (position, word) pairs: tokenize,
-    lowercase, drop stop words and one-letter words, stem; in bulk, with a regex
-    ``findall`` and one C call. Positions as Whoosh's StopFilter renumbers them: the first
-    kept word keeps its token position, the following ones count on from it."""
-    tokens = (token.lower() for token in TOKEN.findall(text))
-    kept = [(position, word) for position, word in enumerate(tokens) if _is_kept(word)]
-    if not kept:
-        return []
-    first = kept[0][0]
-    stems = _stemmer.stemWords([word for _, word in kept])
-    return list(enumerate(stems, start=first))
-
-
-def _is_kept(word: str) -> bool:
-    return len(word) >= 2 and word not in STOP_WORDS
+    lowercase, drop stop words and one-letter words, stem; in bulk (index_analysis.py)."""
+    first, stems = kept_stems(text)
+    return list(enumerate(stems, first))
 
 
 def analyze_forms(tokens: Iterable[str]) -> dict[str, str]:
@@ -109,13 +92,13 @@ def analyze_forms(tokens: Iterable[str]) -> dict[str, str]:
     Whoosh's highlighter does): lowercased, stop words and one-letter words left as they are,
     the others stemmed; with one stemming call for all."""
     lowered = {token: token.lower() for token in set(tokens)}
-    kept = [word for word in set(lowered.values()) if _is_kept(word)]
-    stems = dict(zip(kept, _stemmer.stemWords(kept)))
+    kept = [word for word in set(lowered.values()) if is_kept(word)]
+    stems = dict(zip(kept, STEMMER.stemWords(kept)))
     return {token: stems.get(word, word) for token, word in lowered.items()}
 
 
 class BulkPositions(formats.Positions):
-    """Whoosh's positions format, analyzing at index time with :func:`index_words`.
+    """Whoosh's positions format, analyzing at index time in bulk (index_analysis.kept_stems).
 
     Indexing spent a third of its time creating a Token object per word; the postings
     written are the same (a test compares them with the analyzer's). Query parsing and
@@ -129,8 +112,9 @@ class BulkPositions(formats.Positions):
         """``word_values`` as four lists (words, frequencies, weights, encoded positions): the
         bulk segment writer takes them so, without a tuple per word."""
         positions: dict[str, list[int]] = defaultdict(list)
-        for position, word in index_words(value):
-            positions[word].append(position)
+        first, stems = kept_stems(value)
+        for position, stem in enumerate(stems, first):
+            positions[stem].append(position)
         encode, single = self.encode, _SINGLE_POSITION
         # Most words of an article occur once: the encodings of single positions are reused (same bytes).
         values = [
@@ -176,8 +160,9 @@ class DistinctWords(formats.Existence):
     """Which words (as :func:`word_analyzer` finds them, starting with a letter, not function
     words) a text has.
 
-    The ``words`` field re-reads title and body; a regex ``findall`` and a set cost a
-    fraction of a second pass of the analyzer.
+    The ``words`` field re-reads title and body; their distinct words, which the title and
+    body fields have just found (index_analysis.distinct_words), cost a fraction of a second
+    pass of the analyzer.
     """
 
     def word_values(self, value: str, analyzer: Any, **kwargs: Any) -> Iterator[tuple[str, int, float, bytes]]:
@@ -185,9 +170,8 @@ class DistinctWords(formats.Existence):
 
     def bulk_postings(self, value: str) -> tuple[list[str], list[int], list[float], list[bytes]]:
         """``word_values`` as four lists, as :meth:`BulkPositions.bulk_postings`."""
-        words = {token.lower() for token in TOKEN.findall(value)}
         # Numbers ("16.25", "1987") are never misspelled or completed: left out.
-        kept = [word for word in words if len(word) >= 2 and word[0].isalpha() and word not in FUNCTION_WORDS]
+        kept = [word for word in distinct_words(value).difference(FUNCTION_WORDS) if len(word) >= 2 and word[0].isalpha()]
         return kept, [1] * len(kept), [self.field_boost] * len(kept), [b""] * len(kept)
 
 
@@ -218,6 +202,17 @@ def build_schema() -> Schema:
 
 def article_fields(article: Article) -> dict[str, Any]:
     """The Whoosh document for an article (the inverse of :func:`article_from_stored`)."""
+    return articles_fields([article])[0]
+
+
+def articles_fields(articles: Sequence[Article]) -> list[dict[str, Any]]:
+    """The Whoosh documents for articles: their near-duplicate bands are computed for all of
+    them at once, cheaper per article than one by one (a bulk rebuild passes chunks of 500)."""
+    bands = band_values_of_many((article.title, article.body) for article in articles)
+    return [_fields(article, article_bands) for article, article_bands in zip(articles, bands)]
+
+
+def _fields(article: Article, bands: dict[str, int]) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -230,7 +225,7 @@ def article_fields(article: Article) -> dict[str, Any]:
         "authors": list(article.authors),
         "tags": list(article.tags),
         "words": article.title + "\n" + article.body,
-        **band_values(article.title, article.body),
+        **bands,
     }
     if article.published is not None:
         # Whoosh compares naive datetimes; store UTC wall time.

@@ -13,7 +13,7 @@ from whoosh import index
 
 from searchsvc import bulk_segments
 from searchsvc.articles import load_article
-from searchsvc.store import article_fields, build_schema
+from searchsvc.store import articles_fields, build_schema
 
 
 def _articles(count: int) -> list[Any]:
@@ -27,17 +27,17 @@ def test_segments_are_consecutive_runs_of_the_articles_across_chunks(tmp_path: P
     monkeypatch.setattr(bulk_segments, "CHUNK_DOCUMENTS", 5)  # segments of 7 span chunks, chunks span segments
     ix = index.create_in(str(tmp_path), build_schema())
     articles = _articles(38)
-    assert bulk_segments.build_index(ix, articles, procs=2, documents_per_segment=7, prepare=article_fields) == 38
+    assert bulk_segments.build_index(ix, articles, procs=2, documents_per_segment=7, prepare=articles_fields) == 38
     segments = ix._read_toc().segments
     assert [segment.doc_count_all() for segment in segments] == [7, 7, 7, 7, 7, 3]
     with ix.searcher() as searcher:
         assert [fields["id"] for fields in searcher.all_stored_fields()] == [article.id for article in articles]
 
 
-def _fails_on_a13(article: Any) -> dict[str, Any]:
-    if article.id == "a13":
+def _fails_on_a13(articles: list[Any]) -> list[dict[str, Any]]:
+    if any(article.id == "a13" for article in articles):
         raise ValueError("cannot make the fields of a13")
-    return article_fields(article)
+    return articles_fields(articles)
 
 
 def test_a_failing_process_stops_the_rebuild_with_its_error(tmp_path: Path) -> None:
@@ -47,10 +47,10 @@ def test_a_failing_process_stops_the_rebuild_with_its_error(tmp_path: Path) -> N
     assert ix.doc_count() == 0  # nothing committed
 
 
-def _dies_on_a13(article: Any) -> dict[str, Any]:
-    if article.id == "a13":
+def _dies_on_a13(articles: list[Any]) -> list[dict[str, Any]]:
+    if any(article.id == "a13" for article in articles):
         os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
-    return article_fields(article)
+    return articles_fields(articles)
 
 
 def test_a_killed_process_stops_the_rebuild(tmp_path: Path) -> None:

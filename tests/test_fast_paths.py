@@ -36,7 +36,8 @@ from searchsvc.search.query import QueryParser
 from searchsvc.search.ranking import Ranker, RankingSettings, best
 from searchsvc.search import SearchRequest, SearchService
 from searchsvc.search.vocabulary import Vocabulary
-from searchsvc.store import TOKEN, WRITER_OPTIONS, IndexStore, apply_changes, index_words, text_analyzer
+from searchsvc.index_analysis import TOKEN
+from searchsvc.store import WRITER_OPTIONS, IndexStore, apply_changes, index_words, text_analyzer
 from tests.support import DEMO_DIR, build_index
 
 FIELD_WEIGHTS = {"title": 2.0, "body": 1.0}

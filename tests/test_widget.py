@@ -281,13 +281,20 @@ def test_more_results_appends_the_next_page(page: Page, host: HostPages, api: Se
     expect(status_line(page)).to_have_text(f"{first['total']} results")
 
 
+def broken_image_errors_fired(page: Page) -> None:
+    """Wait until a broken image of the test's own (``src=x``, the hostile markup's) has failed:
+    by then the error event of any such image the results could hold has fired, and its
+    ``onerror`` run (a state to wait for, not a pause)."""
+    page.evaluate("() => new Promise(done => { const probe = new Image(); probe.onerror = probe.onload = done; probe.src = 'x'; })")
+
+
 def test_hostile_article_renders_as_text(page: Page, host: HostPages, api: Server, dialogs: list[str]) -> None:
     open_widget(page, f"{host.url}/plain.html")
     search_box(page).fill("quokka")
     expected = api_search(api, q="quokka")
     assert [hit["id"] for hit in expected["hits"]] == [HOSTILE_ARTICLE["id"]]
     expect_results(page, expected)  # the title text is the raw title, markup and all
-    page.wait_for_timeout(300)  # give an injected onerror handler every chance to fire
+    broken_image_errors_fired(page)
 
     results = page.locator("news-search #list")
     assert all(markup in results.text_content() for markup in HOSTILE_MARKUP)
@@ -313,7 +320,7 @@ def test_live_markup_in_highlights_is_stripped(page: Page, host: HostPages, api:
     search_box(page).fill("quokka")
     results = page.locator("news-search #list")
     expect(results.locator(".hit .title")).to_contain_text("bold")
-    page.wait_for_timeout(300)  # give an injected onerror handler every chance to fire
+    broken_image_errors_fired(page)
     expect(results.locator("img, script, style, b, .snippet a")).to_have_count(0)
     expect(results.locator(".snippet mark").first).to_have_text("quokka")
     assert dialogs == []

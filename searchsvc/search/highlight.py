@@ -18,7 +18,8 @@ from html import escape
 
 from whoosh import highlight
 
-from searchsvc.store import TOKEN, analyze_forms
+from searchsvc.index_analysis import TOKEN
+from searchsvc.store import analyze_forms
 
 SNIPPET_CHARS = 200
 MIN_SNIPPET_CHARS, MAX_SNIPPET_CHARS = 50, 1_000  # the bounds of a request's snippet_length
