@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO))
 from whoosh import index  # noqa: E402
 
 from bench.corpus import load_reuters, scaled  # noqa: E402
-from searchsvc import bulk_segments  # noqa: E402
+from searchsvc import bulk_rebuild, bulk_segments  # noqa: E402
 from searchsvc.store import articles_fields, build_schema  # noqa: E402
 
 
@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     articles = scaled(base, -(-args.articles // len(base)))[: args.articles]
     with tempfile.TemporaryDirectory(prefix="searchsvc-profile-") as folder:
         ix = index.create_in(folder, build_schema())
-        chunk = bulk_segments.CHUNK_DOCUMENTS
+        chunk = bulk_rebuild.CHUNK_DOCUMENTS
         chunks = [articles[start : start + chunk] for start in range(0, len(articles), chunk)]
         documents = chain.from_iterable(map(articles_fields, chunks))
         profile = cProfile.Profile() if args.profile else None

@@ -18,7 +18,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.index import FileIndex
 from whoosh.writing import IndexWriter
 
-from searchsvc import bulk_segments
+from searchsvc import bulk_rebuild, bulk_segments
 from searchsvc.articles import Article
 from searchsvc.sources import Problem, Record, read_sources
 from searchsvc.store import WRITER_OPTIONS, Change, IndexStore, article_fields, articles_fields
@@ -185,7 +185,7 @@ def index_articles(
             if bulk_writer_enabled() and not bulk_segments.unsupported_fields(ix.schema):
                 procs = _worker_processes()
                 per_segment = _bulk_segment_articles(procs, len(articles) if isinstance(articles, Sized) else None)
-                bulk_segments.build_index(ix, first_versions(), procs, per_segment, prepare=articles_fields)
+                bulk_rebuild.build_index(ix, first_versions(), procs, per_segment, prepare=articles_fields)
             else:
                 _write_with_whoosh(ix, map(article_fields, first_versions()))
             if not seen:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from whoosh import index
 
-from searchsvc import bulk_segments
+from searchsvc import bulk_rebuild
 from searchsvc.articles import load_article
 from searchsvc.near_duplicates import BAND_FIELDS, NO_BAND
 from searchsvc.store import WRITER_OPTIONS, article_fields, build_schema
@@ -93,5 +93,5 @@ def test_a_number_out_of_the_fields_range_is_refused_as_whoosh_refuses_it(tmp_pa
     with pytest.raises(ValueError, match="out of range"), ix.writer(**WRITER_OPTIONS) as writer:
         writer.add_document(**documents[0])
     with pytest.raises(ValueError, match="out of range"):
-        bulk_segments.build_index(ix, documents, procs=1, documents_per_segment=10)
+        bulk_rebuild.build_index(ix, documents, procs=1, documents_per_segment=10)
     assert ix.doc_count() == 0

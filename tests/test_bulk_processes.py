@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from whoosh import index
 
-from searchsvc import bulk_segments
+from searchsvc import bulk_rebuild
 from searchsvc.articles import load_article
 from searchsvc.store import articles_fields, build_schema
 
@@ -24,10 +24,10 @@ def _articles(count: int) -> list[Any]:
 
 
 def test_segments_are_consecutive_runs_of_the_articles_across_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bulk_segments, "CHUNK_DOCUMENTS", 5)  # segments of 7 span chunks, chunks span segments
+    monkeypatch.setattr(bulk_rebuild, "CHUNK_DOCUMENTS", 5)  # segments of 7 span chunks, chunks span segments
     ix = index.create_in(str(tmp_path), build_schema())
     articles = _articles(38)
-    assert bulk_segments.build_index(ix, articles, procs=2, documents_per_segment=7, prepare=articles_fields) == 38
+    assert bulk_rebuild.build_index(ix, articles, procs=2, documents_per_segment=7, prepare=articles_fields) == 38
     segments = ix._read_toc().segments
     assert [segment.doc_count_all() for segment in segments] == [7, 7, 7, 7, 7, 3]
     with ix.searcher() as searcher:
@@ -42,8 +42,8 @@ def _fails_on_a13(articles: list[Any]) -> list[dict[str, Any]]:
 
 def test_a_failing_process_stops_the_rebuild_with_its_error(tmp_path: Path) -> None:
     ix = index.create_in(str(tmp_path), build_schema())
-    with pytest.raises(bulk_segments.SegmentProcessError, match="cannot make the fields of a13"):
-        bulk_segments.build_index(ix, _articles(40), procs=2, documents_per_segment=10, prepare=_fails_on_a13)
+    with pytest.raises(bulk_rebuild.SegmentProcessError, match="cannot make the fields of a13"):
+        bulk_rebuild.build_index(ix, _articles(40), procs=2, documents_per_segment=10, prepare=_fails_on_a13)
     assert ix.doc_count() == 0  # nothing committed
 
 
@@ -55,6 +55,6 @@ def _dies_on_a13(articles: list[Any]) -> list[dict[str, Any]]:
 
 def test_a_killed_process_stops_the_rebuild(tmp_path: Path) -> None:
     ix = index.create_in(str(tmp_path), build_schema())
-    with pytest.raises(bulk_segments.SegmentProcessError, match="died"):
-        bulk_segments.build_index(ix, _articles(40), procs=2, documents_per_segment=10, prepare=_dies_on_a13)
+    with pytest.raises(bulk_rebuild.SegmentProcessError, match="died"):
+        bulk_rebuild.build_index(ix, _articles(40), procs=2, documents_per_segment=10, prepare=_dies_on_a13)
     assert ix.doc_count() == 0

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from whoosh import index
 from whoosh.fields import NGRAM, Schema
 
-from searchsvc import bulk_segments
+from searchsvc import bulk_rebuild, bulk_segments
 from searchsvc.articles import load_article
 from searchsvc.search.model import SearchRequest
 from searchsvc.search.service import SearchService
@@ -50,7 +50,7 @@ def _write_both(tmp_path: Path, documents: list[dict[str, Any]]) -> tuple[Any, A
         for fields in documents:
             writer.add_document(**fields)
     by_bulk = index.create_in(str(tmp_path / "bulk"), build_schema())
-    assert bulk_segments.build_index(by_bulk, documents, procs=1, documents_per_segment=len(documents) + 1) == len(documents)
+    assert bulk_rebuild.build_index(by_bulk, documents, procs=1, documents_per_segment=len(documents) + 1) == len(documents)
     return by_whoosh, by_bulk
 
 
@@ -103,7 +103,7 @@ def test_an_unknown_field_type_is_refused(tmp_path: Path) -> None:
     ix = index.create_in(str(tmp_path), Schema(id=build_schema()["id"], grams=NGRAM(minsize=2, maxsize=3)))
     assert bulk_segments.unsupported_fields(ix.schema) == ["grams (NGRAM)"]
     with pytest.raises(bulk_segments.UnsupportedSchemaError, match="grams"):
-        bulk_segments.build_index(ix, [{"id": "a", "grams": "abc"}], procs=1, documents_per_segment=10)
+        bulk_rebuild.build_index(ix, [{"id": "a", "grams": "abc"}], procs=1, documents_per_segment=10)
     assert ix.doc_count() == 0
 
 
