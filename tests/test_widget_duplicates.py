@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
