@@ -495,8 +495,7 @@ class _Blocks:
 
     def __init__(self, doccount: int) -> None:
         self.compressed: dict[bytes, bytes] = {}
-        self.single = np.empty(doccount, dtype=object)
-        self.single_made = np.zeros(doccount, dtype=bool)
+        self.single = np.full(doccount, None, dtype=object)  # by document number, made on first use
 
     def block(self, deltas: tuple[int, ...], mini_weights: Any, mini_values: Any, info: tuple[Any, ...], starts_term: bool, ends_term: bool) -> bytes:
         """W3PostingsWriter's block: the W3Bl magic before a term's first, the size (negative
@@ -514,9 +513,9 @@ class _Blocks:
     def singles(self, docnums: np.ndarray) -> np.ndarray:
         """The block of a term in document ``docnum`` alone, weighing 1 (info: one posting,
         last id, largest weight 1.0, no lengths), for each of ``docnums``."""
-        for docnum in set(docnums[~self.single_made[docnums]].tolist()):
+        found = self.single[docnums]
+        for docnum in set(docnums[np.equal(found, None)].tolist()):
             self.single[docnum] = self.block((docnum,), None, None, (1, docnum, 1.0, COMPRESSION, 0, 0), True, True)
-            self.single_made[docnum] = True
         return self.single[docnums]
 
 
